@@ -1,0 +1,72 @@
+"""Per-run metrics and the summary, computed from records alone — by `run` when it finishes and again by
+`verify`, which must get the same numbers bit for bit."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from numbers import Real
+from typing import Any
+
+from harness.records.schema import SampleRecord
+from harness.stats.summary import summarise
+
+
+def _scalar(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, Real) and math.isfinite(float(value)):
+        return float(value)
+    return None
+
+
+def run_metrics(records: Iterable[SampleRecord], repeats: int) -> list[dict[str, Any]]:
+    """For each run, the mean of every scalar metric over the samples recorded for it, and the count."""
+    sums: list[dict[str, float]] = [defaultdict(float) for _ in range(repeats)]
+    counts: list[dict[str, int]] = [defaultdict(int) for _ in range(repeats)]
+    n = [0] * repeats
+    for rec in records:
+        n[rec.run] += 1
+        for key, value in rec.metrics.items():
+            x = _scalar(value)
+            if x is not None:
+                sums[rec.run][key] += x
+                counts[rec.run][key] += 1
+    return [
+        {"run": r, "n_samples": n[r], "metrics": {k: sums[r][k] / counts[r][k] for k in sorted(sums[r])}}
+        for r in range(repeats)
+    ]
+
+
+def score_matrix(records: Iterable[SampleRecord], metric_key: str, repeats: int) -> tuple[list[str], list[list[float]], list[str]]:
+    """(sample ids, scores[sample][run], problems). A sample lacking a run or the metric is a problem."""
+    by_sample: dict[str, dict[int, float]] = defaultdict(dict)
+    problems = []
+    for rec in records:
+        x = _scalar(rec.metrics.get(metric_key))
+        if x is None:
+            problems.append(f"{rec.sample_id} run {rec.run}: no scalar value for {metric_key}")
+            continue
+        by_sample[rec.sample_id][rec.run] = x
+    ids = sorted(by_sample)
+    for sid in ids:
+        missing = [r for r in range(repeats) if r not in by_sample[sid]]
+        if missing:
+            problems.append(f"{sid}: runs {missing} not recorded")
+    matrix = [[by_sample[sid].get(r, float("nan")) for r in range(repeats)] for sid in ids]
+    return ids, matrix, problems
+
+
+def benchmark_summary(
+    records: list[SampleRecord], *, metric_key: str, repeats: int, n_samples: int, area: str | None
+) -> dict[str, Any]:
+    """The summary entry of one benchmark (see docs/contracts.md); scores on a 0–100 scale."""
+    ids, matrix, problems = score_matrix(records, metric_key, repeats)
+    complete = not problems and len(ids) == n_samples
+    entry: dict[str, Any] = {"metric": metric_key, "area": area, "n_items": len(ids), "n_expected": n_samples, "complete": complete}
+    if complete and ids:
+        entry.update(summarise(matrix).to_dict())
+    else:
+        entry["problems"] = problems[:20] + ([f"{len(ids)} samples recorded, {n_samples} expected"] if len(ids) != n_samples else [])
+    return entry

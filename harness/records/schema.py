@@ -1,0 +1,67 @@
+"""Versioned schema of what a run records per sample (see docs/records.md)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+RECORD_SCHEMA_VERSION = 1
+
+RequestType = Literal["generate_until", "loglikelihood"]
+
+
+class Response(BaseModel):
+    """One engine answer to one lm-eval request (a multiple-choice sample has one per choice)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    request_type: RequestType
+    prompt_sha256: str
+    # loglikelihood: the continuation scored after the prompt; its log-probability and greediness.
+    continuation: str | None = None
+    loglikelihood: float | None = None
+    is_greedy: bool | None = None
+    # generate_until: the output text and why it stopped.
+    text: str | None = None
+    finish_reason: str | None = None
+    seed: int | None = None
+    # Per token (output tokens, or the continuation's tokens): id, log-prob, and the top alternatives
+    # (best first) with their log-probs, fp32 as the engine returned them.
+    token_ids: list[int] = Field(default_factory=list)
+    logprobs: list[float] = Field(default_factory=list)
+    top_ids: list[list[int]] = Field(default_factory=list)
+    top_logprobs: list[list[float]] = Field(default_factory=list)
+
+
+class SampleRecord(BaseModel):
+    """Everything one (benchmark, sample, run) produced, appended to `records/<benchmark>.jsonl` when done."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = RECORD_SCHEMA_VERSION
+    benchmark: str
+    task: str  # the lm-eval (sub)task the sample belongs to
+    sample_id: str  # "<task>/<doc_id>": unique within the benchmark
+    doc_id: int
+    run: int  # 0-based run index
+    seed: int  # the request seed every sampled request of this sample-run used
+    doc_sha256: str
+    target: Any = None
+    responses: list[Response]
+    extracted: dict[str, Any] = Field(default_factory=dict)  # filter name → what the filter extracted
+    metrics: dict[str, float] = Field(default_factory=dict)  # "metric,filter" → value for this sample-run
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.benchmark, self.sample_id, self.run)
+
+
+class PromptRecord(BaseModel):
+    """The prompt store is content-addressed: records name prompts by sha256, each text stored once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sha256: str
+    text: str
+    n_tokens: int | None = None

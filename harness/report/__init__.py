@@ -1,0 +1,1 @@
+"""What a person sees: progress while a job runs, tables when it ends."""

@@ -1,0 +1,34 @@
+"""`harness run [overrides…]`: Hydra's command line (overrides, --multirun, launchers) over run_job."""
+
+from __future__ import annotations
+
+import sys
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from harness.errors import HarnessError
+from harness.paths import CONFIG_DIR
+
+
+@hydra.main(config_path=str(CONFIG_DIR), config_name="run", version_base="1.3")
+def _hydra_entry(cfg: DictConfig) -> None:
+    from harness.config.spec import build_run_spec
+    from harness.report.table import print_summary
+    from harness.runner.job import run_job
+
+    try:
+        spec = build_run_spec(cfg, dict(HydraConfig.get().runtime.choices))
+        summary = run_job(spec)
+    except HarnessError as err:
+        print(f"harness run: error: {err}", file=sys.stderr)
+        sys.exit(err.exit_code)
+    print_summary(summary)
+    print(f"evidence pack: {spec.out_dir}")
+
+
+def main(argv: list[str]) -> int:
+    sys.argv = ["harness run", *argv]
+    _hydra_entry()
+    return 0

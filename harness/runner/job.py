@@ -1,0 +1,151 @@
+"""`harness run` from top to bottom: config → suite → engine → records → stats → manifest → table.
+
+Everything that can be checked without the model is checked first (config, model path, tasks, metrics,
+datasets); the engine then loads once and serves every benchmark and every run. Records append as they
+complete, so a killed job started again with the same command continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.config.spec import RunSpec, check_model_path
+from harness.errors import RecordError
+from harness.models.registry import ensure_model
+from harness.pack import layout
+from harness.pack.hashing import model_hashes
+from harness.pack.manifest import write_manifest
+from harness.pack.scores import benchmark_summary, run_metrics
+from harness.records.store import RecordStore
+from harness.report.progress import RunProgress
+from harness.seeds import run_seed
+from harness.tasks.data import DatasetResolver
+
+log = logging.getLogger("harness.run")
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
+    tmp.replace(path)
+
+
+def _claim_pack(spec: RunSpec, model_info: dict) -> None:
+    """Start a new pack, or check that an existing one was made by this same config and model."""
+    out = spec.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    for name, content in ((layout.CONFIG, spec.config), (layout.MODEL, model_info)):
+        path = out / name
+        if path.exists():
+            recorded = yaml.safe_load(path.read_text()) if name.endswith(".yaml") else json.loads(path.read_text())
+            if recorded != json.loads(json.dumps(content, default=str)):
+                raise RecordError(
+                    f"{out} holds a pack made with a different {'config' if name == layout.CONFIG else 'model'}; "
+                    "nothing was changed. Choose another out=… (or run_id=…) for a new pack",
+                    file=path,
+                )
+        elif name.endswith(".yaml"):
+            path.write_text(yaml.safe_dump(content, sort_keys=False, allow_unicode=True))
+        else:
+            _write_json(path, content)
+
+
+def run_job(spec: RunSpec) -> dict[str, Any]:
+    """Run the job the spec describes and return the summary (also written to the pack)."""
+    from harness.tasks.bridge import load_benchmark  # lm-eval import: only when a job runs
+
+    # 1. Everything checkable without the model.
+    ensure_model(spec.model)
+    check_model_path(spec.model)
+    resolver = DatasetResolver(spec.data, {d.id: d for b in spec.benchmarks for d in b.datasets})
+    loaded = {b.name: load_benchmark(b, resolver) for b in spec.benchmarks}
+    model_info = {"path": spec.model.path, **(model_hashes(Path(spec.model.path)) if spec.model.path else {})}
+    _claim_pack(spec, model_info)
+    store = RecordStore(spec.out_dir)
+    done = {b.name: {(r.sample_id, r.run) for r in store.load(b.name)} for b in spec.benchmarks}
+
+    # 2. The engine, once.
+    from harness.engines.factory import make_engine
+    from harness.runner.execute import BenchmarkExecutor, plan
+
+    engine = make_engine(spec.model, seed=spec.seed)
+    bench_meta: dict[str, Any] = {}
+    try:
+        with RunProgress(spec.repeats) as progress:
+            for b in spec.benchmarks:
+                bench = loaded[b.name]
+                chat = None
+                if b.generation.chat_template:
+                    def chat(messages, add_generation_prompt=True, _t=b.generation.thinking):
+                        return engine.apply_chat_template(messages, enable_thinking=_t)
+                samples = bench.samples(chat=chat, system_prompt=b.generation.system_prompt, limit=spec.max_samples)
+                bench_meta[b.name] = {
+                    "task": b.task,
+                    "metric": bench.metric_key,
+                    "area": b.area,
+                    "n_samples": len(samples),
+                    "generation": asdict(b.generation),
+                    "task_versions": bench.versions(),
+                    "target_score": b.target_score,
+                }
+                todo = plan(b.name, samples, spec.repeats, spec.seed, done[b.name])
+                progress.start_benchmark(b.name, len(samples), already={r: sum(1 for _, rr in done[b.name] if rr == r) for r in range(spec.repeats)})
+                with store.open_for_append(b.name) as appender:
+                    def on_complete(records, prompts, _a=appender):
+                        _a.append(records, prompts)
+                        for rec in records:
+                            progress.advance(rec.run)
+                    BenchmarkExecutor(
+                        bench, b, engine, base_seed=spec.seed, logprobs=spec.logprobs,
+                        max_in_flight=spec.max_in_flight, on_complete=on_complete,
+                    ).run(todo)
+                progress.finish_benchmark()
+        engine_info = engine.describe()
+    finally:
+        engine.close()
+
+    # 3. Scores from the records, then the manifest over everything.
+    return finish_pack(spec, bench_meta, engine_info, [u.to_dict() for u in resolver.used])
+
+
+def finish_pack(spec: RunSpec, bench_meta: dict[str, Any], engine_info: dict, datasets: list[dict]) -> dict[str, Any]:
+    out, store = spec.out_dir, RecordStore(spec.out_dir)
+    _write_json(out / layout.SPEC, {"schema_version": layout.PACK_SCHEMA_VERSION, "suite": spec.suite, "repeats": spec.repeats, "seed": spec.seed, "run_seeds": [run_seed(spec.seed, r) for r in range(spec.repeats)], "benchmarks": bench_meta})
+    runs, summary = {}, {}
+    for name, meta in bench_meta.items():
+        records = store.load(name)
+        runs[name] = run_metrics(records, spec.repeats)
+        summary[name] = benchmark_summary(records, metric_key=meta["metric"], repeats=spec.repeats, n_samples=meta["n_samples"], area=meta["area"])
+    _write_json(out / layout.RUNS, {"schema_version": layout.PACK_SCHEMA_VERSION, "benchmarks": runs})
+    summary_doc = {"schema_version": layout.PACK_SCHEMA_VERSION, "run_id": spec.run_id, "suite": spec.suite, "model": spec.model.name, "repeats": spec.repeats, "benchmarks": summary}
+    _write_json(out / layout.SUMMARY, summary_doc)
+    _write_json(out / layout.LMEVAL, lmeval_results(spec, bench_meta, summary))
+    write_manifest(out, run_id=spec.run_id, engine=engine_info, datasets=datasets, settings={"repeats": spec.repeats, "seed": spec.seed, "logprobs": spec.logprobs, "max_samples": spec.max_samples, "data_source": spec.data.source})
+    return summary_doc
+
+
+def lmeval_results(spec: RunSpec, bench_meta: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
+    """The scores in lm-eval's results.json shape (fractions, `metric,filter` keys), for existing tooling."""
+    results, versions, nshot = {}, {}, {}
+    for name, meta in bench_meta.items():
+        s = summary[name]
+        metric, _, filt = meta["metric"].partition(",")
+        entry = {"alias": name}
+        if s.get("complete"):
+            entry[meta["metric"]] = s["mean"] / 100
+            entry[f"{metric}_stderr,{filt}"] = s["se"] / 100
+        results[name] = entry
+        versions[name] = meta["task_versions"]
+    return {
+        "results": results,
+        "versions": versions,
+        "n-shot": nshot,
+        "config": {"model": spec.model.engine, "model_args": spec.model.path, "repeats": spec.repeats, "seed": spec.seed},
+        "harness": {"run_id": spec.run_id, "suite": spec.suite},
+    }

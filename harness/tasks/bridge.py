@@ -1,0 +1,191 @@
+"""The one place that touches lm-eval: load a benchmark's tasks, build its requests, score its responses.
+
+We use lm-eval's task machinery (prompts, few-shot, filters, metrics) but not its evaluator, because the
+evaluator cannot give each sample-run its own seed nor record per-sample evidence as it goes. What we take
+from `lm_eval.evaluator.evaluate` is its order of operations: build_all_requests → run → apply_filters →
+process_results, per sample.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from harness.config.spec import BenchmarkSpec
+from harness.errors import ConfigError, DataError
+from harness.paths import TASKS_DIR
+from harness.tasks.data import DatasetResolver
+
+
+@functools.cache
+def task_manager():
+    from lm_eval.tasks import TaskManager
+
+    return TaskManager(include_path=str(TASKS_DIR))
+
+
+def _json_default(obj: Any) -> Any:
+    return str(obj)
+
+
+def doc_sha256(doc: dict) -> str:
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False, default=_json_default).encode()).hexdigest()
+
+
+@dataclass
+class Sample:
+    """One document of one (sub)task with the lm-eval requests it needs."""
+
+    task: str
+    doc_id: int
+    doc: dict
+    instances: list  # lm_eval.api.instance.Instance, sorted by idx
+    target: Any
+
+    @property
+    def sample_id(self) -> str:
+        return f"{self.task}/{self.doc_id}"
+
+
+def _metric_names(task) -> list[str]:
+    return [m["metric"] for m in (task.config.metric_list or []) if isinstance(m, dict) and "metric" in m]
+
+
+def _filter_names(task) -> list[str]:
+    return [f["name"] for f in (task.config.filter_list or []) if isinstance(f, dict)] or ["none"]
+
+
+class BenchmarkTasks:
+    """The lm-eval tasks behind one benchmark (one task, or a group's leaves), ready to run."""
+
+    def __init__(self, spec: BenchmarkSpec, tasks: dict[str, Any]):
+        self.spec = spec
+        self.tasks = tasks
+        self.metric, self.filter = self._primary_metric()
+
+    def _primary_metric(self) -> tuple[str, str]:
+        metric, _, filt = self.spec.metric.partition(",")
+        for name, task in self.tasks.items():
+            metrics, filters = _metric_names(task), _filter_names(task)
+            if metric not in metrics:
+                raise ConfigError(
+                    f"unknown metric {metric!r} for task {name}; it reports {metrics}",
+                    file=self.spec.config_file,
+                    field=f"suite.benchmarks.{self.spec.name}.metric",
+                )
+            chosen = filt or ("none" if "none" in filters else filters[0] if len(filters) == 1 else "")
+            if chosen not in filters:
+                raise ConfigError(
+                    f"metric {self.spec.metric!r} names no filter of task {name}; choose one of "
+                    + ", ".join(f"'{metric},{f}'" for f in filters),
+                    file=self.spec.config_file,
+                    field=f"suite.benchmarks.{self.spec.name}.metric",
+                )
+            agg = task.aggregation().get(metric)
+            if getattr(agg, "__name__", "") != "mean":
+                raise ConfigError(
+                    f"metric {metric!r} of task {name} aggregates by {getattr(agg, '__name__', agg)!r}; the primary "
+                    "metric must be a per-sample mean so scores recompute from records",
+                    file=self.spec.config_file,
+                    field=f"suite.benchmarks.{self.spec.name}.metric",
+                )
+            filt = chosen
+        return metric, filt
+
+    @property
+    def metric_key(self) -> str:
+        return f"{self.metric},{self.filter}"
+
+    def versions(self) -> dict[str, Any]:
+        return {name: (t.config.metadata or {}).get("version") for name, t in self.tasks.items()}
+
+    def samples(
+        self,
+        *,
+        chat: Callable[..., str] | None,
+        system_prompt: str | None,
+        limit: int | None,
+    ) -> list[Sample]:
+        """Build every request of every task (prompts rendered, few-shot drawn) and group them per document."""
+        out: list[Sample] = []
+        for name, task in self.tasks.items():
+            task.build_all_requests(
+                limit=limit,
+                system_instruction=system_prompt,
+                apply_chat_template=chat is not None,
+                chat_template=chat,
+            )
+            by_doc: dict[int, list] = defaultdict(list)
+            for inst in task.instances:
+                by_doc[inst.doc_id].append(inst)
+            for doc_id in sorted(by_doc):
+                insts = sorted(by_doc[doc_id], key=lambda i: i.idx)
+                doc = insts[0].doc
+                out.append(Sample(task=name, doc_id=doc_id, doc=doc, instances=insts, target=task.doc_to_target(doc)))
+        return out
+
+    def score(self, sample: Sample, responses: list[list[Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Filter and score one sample-run. `responses[i]` holds the answers to instance i (one per repeat):
+        strings for generate_until, (loglikelihood, is_greedy) for loglikelihood.
+        Returns (what each filter extracted, {"metric,filter": value})."""
+        task = self.tasks[sample.task]
+        copies = [
+            dataclasses.replace(inst, resps=list(resps), filtered_resps={})
+            for inst, resps in zip(sample.instances, responses, strict=True)
+        ]
+        saved = task._instances  # apply_filters works on the task's instance list: lend it ours, then restore
+        task._instances = copies
+        try:
+            task.apply_filters()
+        finally:
+            task._instances = saved
+        extracted: dict[str, Any] = {}
+        metrics: dict[str, Any] = {}
+        for filt in copies[0].filtered_resps:
+            filtered = [c.filtered_resps[filt] for c in copies]
+            if sample.instances[0].request_type == "generate_until":
+                extracted[filt] = filtered[0] if len(filtered) == 1 else filtered
+            for metric, value in task.process_results(sample.doc, filtered).items():
+                metrics[f"{metric},{filt}"] = value
+        return extracted, metrics
+
+
+def load_benchmark(spec: BenchmarkSpec, resolver: DatasetResolver) -> BenchmarkTasks:
+    """Load the benchmark's tasks with their data (from the hub, a mirror or our samples) and check its metric."""
+    tm = task_manager()
+    if spec.task not in tm.task_index:
+        raise ConfigError(
+            f"unknown task {spec.task!r}: neither lm-eval nor tasks/ defines it",
+            file=spec.config_file,
+            field=f"suite.benchmarks.{spec.name}.task",
+        )
+    with resolver.active():
+        try:
+            loaded = tm.load(spec.task)
+        except DataError:
+            raise
+        except Exception as err:  # datasets/lm-eval raise many types; name the benchmark and keep the cause
+            raise DataError(
+                f"could not load task {spec.task!r}: {type(err).__name__}: {err}",
+                file=spec.config_file,
+                field=f"suite.benchmarks.{spec.name}.task",
+            ) from err
+    tasks = dict(sorted(loaded["tasks"].items()))
+    if not tasks:
+        raise ConfigError(f"task {spec.task!r} has no subtasks", file=spec.config_file, field=f"suite.benchmarks.{spec.name}.task")
+    for name, task in tasks.items():
+        if spec.num_fewshot is not None:  # as lm-eval's simple_evaluate applies --num_fewshot
+            task.set_config(key="num_fewshot", value=spec.num_fewshot)
+        if task.OUTPUT_TYPE not in ("generate_until", "multiple_choice", "loglikelihood"):
+            raise ConfigError(
+                f"task {name} asks for {task.OUTPUT_TYPE!r} requests, which the harness does not run",
+                file=spec.config_file,
+                field=f"suite.benchmarks.{spec.name}.task",
+            )
+    return BenchmarkTasks(spec, tasks)

@@ -1,0 +1,147 @@
+"""Where a task's dataset comes from: the hub at a pinned revision, a local mirror, or our sample sets.
+
+lm-eval tasks name their data as `datasets.load_dataset(path, name)`. Rather than rewrite each task, we
+redirect that one call while tasks load: a mirror (and tasks/samples) is laid out as
+`<root>/<dataset id>/<config name or "default">/<split>.jsonl` (or `.parquet`), so any task — groups and
+subsets included — reads from disk unchanged. Every dataset actually read is recorded with its files' hashes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.config.spec import DataSpec, DatasetRef
+from harness.errors import DataError
+from harness.paths import SAMPLES_DIR
+
+LOCAL_BUILDERS = {"json", "csv", "parquet", "text", "arrow"}
+EXTENSIONS = {".jsonl": "json", ".json": "json", ".parquet": "parquet"}
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def validate_jsonl(path: Path) -> None:
+    """Every line must be a JSON object; the error names the file and line."""
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise DataError(f"line {lineno} is not valid JSON ({err.msg})", file=path, field=f"line {lineno}") from None
+            if not isinstance(obj, dict):
+                raise DataError(f"line {lineno} is not a JSON object", file=path, field=f"line {lineno}")
+
+
+@dataclass
+class DatasetUse:
+    """One dataset a benchmark read, for the manifest."""
+
+    id: str
+    config: str | None
+    source: str
+    revision: str | None = None
+    files: dict[str, str] = field(default_factory=dict)  # path → sha256
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "config": self.config, "source": self.source, "revision": self.revision, "files": self.files}
+
+
+class DatasetResolver:
+    """Resolves `load_dataset(path, name, …)` calls for one job according to its DataSpec."""
+
+    def __init__(self, data: DataSpec, pinned: dict[str, DatasetRef]):
+        self.data = data
+        self.pinned = pinned
+        self.root = SAMPLES_DIR if data.source == "sample" else data.root
+        self.used: list[DatasetUse] = []
+
+    def local_files(self, dataset_id: str, config: str | None) -> dict[str, Path]:
+        assert self.root is not None
+        directory = Path(self.root) / dataset_id / (config or "default")
+        if not directory.is_dir():
+            raise DataError(
+                f"dataset {dataset_id!r} (config {config or 'default'!r}) is not in the {self.data.source} "
+                f"directory: expected {directory}/<split>.jsonl",
+                file=directory,
+                field="data.root" if self.data.source == "mirror" else "tasks/samples",
+            )
+        files = {p.stem: p for p in sorted(directory.iterdir()) if p.suffix in EXTENSIONS}
+        if not files:
+            raise DataError(f"no <split>.jsonl or <split>.parquet files in {directory}", file=directory)
+        return files
+
+    def load(self, original, path: str, name: str | None = None, **kwargs: Any):
+        if path in LOCAL_BUILDERS or Path(path).exists():  # a task's own local files (e.g. the NIA format)
+            for f in _data_files(kwargs.get("data_files")):
+                if f.suffix == ".jsonl" and f.exists():
+                    validate_jsonl(f)
+            use = DatasetUse(id=path, config=name, source="local", files={str(f): sha256_file(f) for f in _data_files(kwargs.get("data_files")) if f.exists()})
+            self.used.append(use)
+            return original(path, name, **kwargs)
+        if self.data.source == "hub":
+            ref = self.pinned.get(path)
+            if ref and ref.revision and "revision" not in kwargs:
+                kwargs["revision"] = ref.revision
+            self.used.append(DatasetUse(id=path, config=name, source="hub", revision=kwargs.get("revision")))
+            return original(path, name, **kwargs)
+        files = self.local_files(path, name)
+        for f in files.values():
+            if f.suffix == ".jsonl":
+                validate_jsonl(f)
+        builders = {EXTENSIONS[f.suffix] for f in files.values()}
+        if len(builders) != 1:
+            raise DataError(f"mixed file types in {next(iter(files.values())).parent}", file=next(iter(files.values())).parent)
+        ref = self.pinned.get(path)
+        self.used.append(
+            DatasetUse(
+                id=path,
+                config=name,
+                source=self.data.source,
+                revision=ref.revision if ref else None,
+                files={str(f): sha256_file(f) for f in files.values()},
+            )
+        )
+        split = kwargs.get("split")
+        return original(builders.pop(), data_files={k: str(v) for k, v in files.items()}, split=split)
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[DatasetResolver]:
+        """Redirect `datasets.load_dataset` to this resolver while tasks load."""
+        import datasets
+
+        original = datasets.load_dataset
+
+        def patched(path, name=None, *args, **kwargs):
+            if args:  # positional data_dir/data_files: pass through untouched
+                return original(path, name, *args, **kwargs)
+            return self.load(original, path, name, **kwargs)
+
+        datasets.load_dataset = patched
+        try:
+            yield self
+        finally:
+            datasets.load_dataset = original
+
+
+def _data_files(spec: Any) -> list[Path]:
+    if spec is None:
+        return []
+    if isinstance(spec, (str, Path)):
+        return [Path(spec)]
+    if isinstance(spec, dict):
+        return [p for v in spec.values() for p in _data_files(v)]
+    return [Path(s) for s in spec]
