@@ -50,7 +50,8 @@ class SampleRecord(BaseModel):
     target: Any = None
     responses: list[Response]
     extracted: dict[str, Any] = Field(default_factory=dict)  # filter name → what the filter extracted
-    metrics: dict[str, float] = Field(default_factory=dict)  # "metric,filter" → value for this sample-run
+    # "metric,filter" → this sample-run's value: a number for mean-aggregated metrics, else what the task gave
+    metrics: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str, int]:

@@ -29,4 +29,7 @@ def summary_table(summary: dict[str, Any]) -> Table:
 
 
 def print_summary(summary: dict[str, Any], console: Console | None = None) -> None:
-    (console or Console()).print(summary_table(summary))
+    console = console or Console()
+    if not console.is_terminal:  # logs and CI: don't squeeze the table into 80 columns
+        console = Console(width=max(console.width, 160), file=console.file)
+    console.print(summary_table(summary))

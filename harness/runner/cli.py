@@ -29,6 +29,11 @@ def _hydra_entry(cfg: DictConfig) -> None:
 
 
 def main(argv: list[str]) -> int:
+    if not any(a in ("-m", "--multirun") or a.startswith("-") for a in argv):
+        # Compose once up front: Hydra's own errors (an unknown suite=…) exit 1 inside hydra.main; ours exit 2.
+        from harness.config.compose import compose
+
+        compose("run", argv)
     sys.argv = ["harness run", *argv]
     _hydra_entry()
     return 0

@@ -69,6 +69,9 @@ def run_job(spec: RunSpec) -> dict[str, Any]:
     _claim_pack(spec, model_info)
     store = RecordStore(spec.out_dir)
     done = {b.name: {(r.sample_id, r.run) for r in store.load(b.name)} for b in spec.benchmarks}
+    finished = _finished_summary(spec, done)
+    if finished is not None:  # the same command again on a complete pack: report, touch nothing
+        return finished
 
     # 2. The engine, once.
     from harness.engines.factory import make_engine
@@ -112,6 +115,16 @@ def run_job(spec: RunSpec) -> dict[str, Any]:
 
     # 3. Scores from the records, then the manifest over everything.
     return finish_pack(spec, bench_meta, engine_info, [u.to_dict() for u in resolver.used])
+
+
+def _finished_summary(spec: RunSpec, done: dict[str, set]) -> dict[str, Any] | None:
+    out = spec.out_dir
+    if not all((out / n).exists() for n in (layout.MANIFEST, layout.SPEC, layout.SUMMARY)):
+        return None
+    meta = json.loads((out / layout.SPEC).read_text())["benchmarks"]
+    if set(meta) != set(done) or any(len(done[b]) != meta[b]["n_samples"] * spec.repeats for b in done):
+        return None
+    return json.loads((out / layout.SUMMARY).read_text())
 
 
 def finish_pack(spec: RunSpec, bench_meta: dict[str, Any], engine_info: dict, datasets: list[dict]) -> dict[str, Any]:
