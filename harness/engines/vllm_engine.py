@@ -155,4 +155,10 @@ class VLLMEngine:
         }
 
     def close(self) -> None:
+        """Shut the engine down now (frees its memory and worker processes) rather than at garbage collection."""
+        if self.llm is None:
+            return
+        core = getattr(self.llm.llm_engine, "engine_core", None)
+        if core is not None and hasattr(core, "shutdown"):
+            core.shutdown()
         self.llm = None

@@ -9,7 +9,6 @@ process_results, per sample.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import json
 from collections import defaultdict
@@ -19,15 +18,8 @@ from typing import Any
 
 from harness.config.spec import BenchmarkSpec
 from harness.errors import ConfigError, DataError
-from harness.paths import TASKS_DIR
 from harness.tasks.data import DatasetResolver
-
-
-@functools.cache
-def task_manager():
-    from lm_eval.tasks import TaskManager
-
-    return TaskManager(include_path=str(TASKS_DIR))
+from harness.tasks.index import task_manager_for
 
 
 def _json_default(obj: Any) -> Any:
@@ -158,7 +150,7 @@ class BenchmarkTasks:
 
 def load_benchmark(spec: BenchmarkSpec, resolver: DatasetResolver) -> BenchmarkTasks:
     """Load the benchmark's tasks with their data (from the hub, a mirror or our samples) and check its metric."""
-    tm = task_manager()
+    tm = task_manager_for((spec.task,))
     if spec.task not in tm.task_index:
         raise ConfigError(
             f"unknown task {spec.task!r}: neither lm-eval nor tasks/ defines it",
