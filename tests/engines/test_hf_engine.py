@@ -1,0 +1,104 @@
+"""The transformers engine: lm-eval's loglikelihoods, per-request seeds inside a batch, agreement with vLLM."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.engines.base import GenerationRequest, LoglikelihoodRequest
+
+LL_REQUESTS = [
+    LoglikelihoodRequest("the answer is", " (A)"),
+    LoglikelihoodRequest("the answer is ", "(B)"),  # trailing space moves to the continuation
+    LoglikelihoodRequest("서울 한국 수도", " 서울"),
+    LoglikelihoodRequest("", "seoul korea"),  # empty context: the prefix token stands in
+    LoglikelihoodRequest("question: two plus two =", " four"),
+]
+
+
+@pytest.fixture(scope="module")
+def hf(tiny_model_dir):
+    from harness.engines.hf_engine import HFEngine
+
+    return HFEngine(str(tiny_model_dir), dtype="float32", device="cpu", batch_size=4)
+
+
+def test_loglikelihood_equals_lm_eval_hflm(hf, tiny_model_dir):
+    from lm_eval.api.instance import Instance
+    from lm_eval.models.huggingface import HFLM
+
+    lm = HFLM(pretrained=str(tiny_model_dir), dtype="float32", device="cpu", batch_size=2)
+    instances = [
+        Instance("loglikelihood", doc={}, arguments=(r.context, r.continuation), idx=i, metadata=("t", i, 1))
+        for i, r in enumerate(LL_REQUESTS)
+    ]
+    expected = lm.loglikelihood(instances)
+    got = hf.loglikelihood(LL_REQUESTS)
+    for (ll, greedy), res in zip(expected, got, strict=True):
+        assert res.logprob == pytest.approx(ll, abs=1e-4)
+        assert res.is_greedy == greedy
+        assert sum(res.token_logprobs) == pytest.approx(res.logprob, abs=1e-5)
+
+
+def _sampled(seed, prompt="the answer is"):
+    return GenerationRequest(prompt=prompt, seed=seed, temperature=1.0, top_p=0.95, max_tokens=12)
+
+
+def test_same_seed_same_output_other_seed_other_output(hf):
+    a = dict(hf.generate([_sampled(1)]))[0]
+    b = dict(hf.generate([_sampled(1)]))[0]
+    outs = {tuple(dict(hf.generate([_sampled(s)]))[0].token_ids) for s in range(6)}
+    assert a.token_ids == b.token_ids and a.text == b.text
+    assert len(outs) > 1
+
+
+def test_a_request_alone_and_in_a_batch_of_eight_gives_the_same_tokens(hf):
+    prompts = ["the answer is", "서울 한국 수도", "math two plus", "(A) (B) choice", "score run seed", "final answer:", "정답은", "korea"]
+    reqs = [_sampled(100 + i, p) for i, p in enumerate(prompts)]
+    batch = dict(hf.generate(reqs))
+    for i, r in enumerate(reqs):
+        alone = dict(hf.generate([r]))[0]
+        assert batch[i].token_ids == alone.token_ids
+        assert batch[i].logprobs == pytest.approx(alone.logprobs, abs=1e-5)
+
+
+def test_greedy_equals_transformers_generate(hf, tiny_model_dir):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
+    for prompt in ("the answer is", "서울 한국"):
+        ids = tok(prompt, return_tensors="pt").input_ids
+        ref = model.generate(ids, do_sample=False, max_new_tokens=10, pad_token_id=tok.pad_token_id)[0, ids.shape[1]:].tolist()
+        got = dict(hf.generate([GenerationRequest(prompt=prompt, seed=0, max_tokens=10)]))[0]
+        eos = tok.eos_token_id
+        assert got.token_ids == (ref[: ref.index(eos) + 1] if eos in ref else ref)
+
+
+def test_stop_strings_cut_the_text_as_lm_eval_does(hf):
+    free = dict(hf.generate([GenerationRequest(prompt="the answer is", seed=0, max_tokens=16)]))[0]
+    stop = free.text[3:6]
+    assert stop.strip()
+    cut = dict(hf.generate([GenerationRequest(prompt="the answer is", seed=0, max_tokens=16, stop=(stop,))]))[0]
+    assert cut.finish_reason == "stop"
+    assert cut.text == free.text[: free.text.find(stop)]
+
+
+def test_logprobs_and_alternatives_are_recorded(hf):
+    res = dict(hf.generate([GenerationRequest(prompt="the answer is", seed=3, temperature=1.0, max_tokens=8, logprobs=2)]))[0]
+    assert len(res.token_ids) == len(res.logprobs) == len(res.top_ids) == len(res.top_logprobs)
+    for lp, tops in zip(res.logprobs, res.top_logprobs):
+        assert len(tops) == 2 and tops[0] >= tops[1] and lp <= tops[0] + 1e-6
+
+
+@pytest.mark.slow
+def test_hf_and_vllm_agree(hf, tiny_vllm):
+    prompts = ["the answer is", "서울 한국 수도", "math two plus"]
+    reqs = [GenerationRequest(prompt=p, seed=0, max_tokens=10) for p in prompts]
+    a, b = dict(hf.generate(reqs)), dict(tiny_vllm.generate(reqs))
+    for i in range(len(reqs)):
+        assert a[i].token_ids == b[i].token_ids
+        assert a[i].logprobs == pytest.approx(b[i].logprobs, abs=1e-4)
+    for x, y in zip(hf.loglikelihood(LL_REQUESTS), tiny_vllm.loglikelihood(LL_REQUESTS), strict=True):
+        assert x.logprob == pytest.approx(y.logprob, abs=1e-4)
+        assert x.is_greedy == y.is_greedy
