@@ -17,15 +17,14 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-# The same settings the `model=tiny` config gives vLLM on CPU.
-TINY_VLLM_ARGS = dict(
-    dtype="float32",
-    enforce_eager=True,
-    distributed_executor_backend="uni",
-    gpu_memory_utilization=0.3,
-    kv_cache_memory_bytes=512 << 20,
-    max_model_len=2048,
-)
+
+
+def tiny_vllm_args() -> dict:
+    """The engine arguments the `model=tiny` config gives vLLM on CPU."""
+    from harness.config.compose import compose
+    from harness.config.spec import build_run_spec
+
+    return dict(build_run_spec(compose("run", ["model=tiny"])).model.engine_args)
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +57,39 @@ def tiny_vllm(tiny_model_dir):
     """One in-process vLLM engine on the tiny model for the whole session."""
     from harness.engines.vllm_engine import VLLMEngine
 
-    engine = VLLMEngine(str(tiny_model_dir), engine_args=TINY_VLLM_ARGS)
+    engine = VLLMEngine(str(tiny_model_dir), engine_args=tiny_vllm_args())
     yield engine
     engine.close()
+
+
+class _Borrowed:
+    """The session engine lent to a job: the job's close() must not end it."""
+
+    def __init__(self, engine):
+        self._engine = engine
+
+    def __getattr__(self, name):
+        return getattr(self._engine, name)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_vllm_engine_per_process(request, tiny_model_dir):
+    """vLLM keeps parallel state per process, and an engine's teardown destroys it under any other live
+    engine. So jobs run in-process by tests borrow the session's tiny engine; jobs started as subprocesses
+    (the CLI tests) build their own through the real factory."""
+    import harness.engines.factory as factory
+
+    original = factory.make_engine
+
+    def make_engine(model, **kw):
+        if model.engine == "vllm" and model.path and Path(model.path) == tiny_model_dir and not model.batch_invariant:
+            os.environ.update(model.env)
+            return _Borrowed(request.getfixturevalue("tiny_vllm"))
+        return original(model, **kw)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(factory, "make_engine", make_engine)
+        yield

