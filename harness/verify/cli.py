@@ -14,6 +14,7 @@ from omegaconf import OmegaConf
 from harness.config.compose import compose
 from harness.errors import ConfigError, RecordError
 from harness.pack import layout
+from harness.pack.hashing import sha256_file
 from harness.verify.compare import IDENTICAL, NUMERIC_TIE, UNEXPLAINED, compare_generation, compare_loglikelihoods, compare_subset
 from harness.verify.draw import draw
 from harness.verify.integrity import check_manifest, check_model, check_records, check_scores, load_json
@@ -76,6 +77,7 @@ def main(argv: list[str]) -> int:
     model_doc = load_json(pack, layout.MODEL)
     run_spec = _run_spec(pack, cfg)
     report: dict[str, Any] = {"verdict": None, "pack": manifest.get("run_id"), "pack_dir": str(pack), "reasons": [],
+                              "manifest_sha256": sha256_file(pack / layout.MANIFEST),
                               "verifier": {**{k: v[k] for k in ("seed", "fraction", "samples", "epsilon", "ll_tolerance", "batch_invariant")}, "policy": v["policy"], "model_path": run_spec.model.path}}
 
     # 1. Integrity, before any compute.

@@ -28,7 +28,8 @@ def write_report(pack: Path, report: dict[str, Any]) -> Path:
 
 
 def markdown(r: dict[str, Any]) -> str:
-    lines = [f"# Verification of `{r['pack']}`: **{r['verdict']}**", "", f"Created {r['created']}.", ""]
+    lines = [f"# Verification of `{r['pack']}`: **{r['verdict']}**", "",
+             f"Created {r['created']}. Manifest sha256 `{r.get('manifest_sha256')}`.", ""]
     lines += ["## Why", ""] + [f"- {x}" for x in r["reasons"]] + [""]
     v = r["verifier"]
     lines += ["## Settings", "", f"seed {v['seed']}, " + (f"{v['samples']} triples" if v.get("samples") else f"fraction {v['fraction']}")

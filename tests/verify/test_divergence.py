@@ -81,3 +81,13 @@ def test_subset_statistics():
     assert moved.recorded_mean == pytest.approx(400 / 6) and moved.rerun_mean == pytest.approx(200 / 6)
     assert moved.mean_difference == pytest.approx(-200 / 6)
     assert moved.ci95[0] < moved.mean_difference < moved.ci95[1] and moved.p_value < 0.5
+
+
+def test_integrity_draw_and_comparison_import_no_model_stack():
+    import subprocess
+    import sys
+
+    code = ("import sys, harness.verify.compare, harness.verify.integrity, harness.verify.draw, harness.verify.report; "
+            "bad = [m for m in ('vllm', 'lm_eval', 'torch', 'transformers') if m in sys.modules]; print(bad); sys.exit(bool(bad))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
