@@ -18,6 +18,8 @@ from typing import Any
 
 from harness.config.spec import BenchmarkSpec
 from harness.errors import ConfigError, DataError
+from harness.scorers.answers import strip_thinking
+from harness.scorers.offline import prepare_offline_nlp
 from harness.tasks.data import DatasetResolver
 from harness.tasks.index import task_manager_for
 
@@ -127,6 +129,8 @@ class BenchmarkTasks:
         strings for generate_until, (loglikelihood, is_greedy) for loglikelihood.
         Returns (what each filter extracted, {"metric,filter": value})."""
         task = self.tasks[sample.task]
+        # Reasoning traces are not answers: filters and metrics see the text after </think> (records keep all).
+        responses = [[strip_thinking(r) if isinstance(r, str) else r for r in per] for per in responses]
         copies = [
             dataclasses.replace(inst, resps=list(resps), filtered_resps={})
             for inst, resps in zip(sample.instances, responses, strict=True)
@@ -148,8 +152,21 @@ class BenchmarkTasks:
         return extracted, metrics
 
 
+def _seed_hidden_randomness() -> None:
+    """Some tasks shuffle with the global RNGs while loading (lm-eval's GPQA shuffles choices with `random`);
+    seed them as lm-eval's own evaluator does, so every load — the run's and the verifier's — agrees."""
+    import random
+
+    import numpy as np
+
+    random.seed(0)
+    np.random.seed(1234)
+
+
 def load_benchmark(spec: BenchmarkSpec, resolver: DatasetResolver) -> BenchmarkTasks:
     """Load the benchmark's tasks with their data (from the hub, a mirror or our samples) and check its metric."""
+    prepare_offline_nlp()  # before task code imports nltk-based checkers (IFEval, IFBench)
+    _seed_hidden_randomness()
     tm = task_manager_for((spec.task,))
     if spec.task not in tm.task_index:
         raise ConfigError(
