@@ -56,6 +56,8 @@ class BenchmarkSpec:
     generation: Generation  # fully layered: run defaults < benchmark < run.per_benchmark
     config_file: str  # where the benchmark was defined, for error messages
     target_score: float | None = None  # individual suite: the target model's published score A (0–100)
+    path: str | None = None  # a local NIA-format JSONL file (task: nia_jsonl)
+    mode: str | None = None  # NIA format: generate (default) | multiple_choice
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ def _generation(raw: Any, file: str, fld: str) -> Generation:
     return gen
 
 
-def _benchmark(name: str, raw: dict, run_gen: Generation, per_bench: dict, choices: dict[str, str]) -> BenchmarkSpec:
+def _benchmark(name: str, raw: dict, run_gen: Generation, per_bench: dict, override: Generation, choices: dict[str, str]) -> BenchmarkSpec:
     file = str(CONFIG_DIR / "benchmark" / f"{name}.yaml")
     if not Path(file).exists():
         file = _cfg_file("suite", choices)
@@ -126,9 +128,15 @@ def _benchmark(name: str, raw: dict, run_gen: Generation, per_bench: dict, choic
     for key in ("task", "metric"):
         _require(isinstance(raw.get(key), str) and raw[key], f"benchmark {name!r} needs a {key}", file, f"{fld}.{key}")
     datasets = tuple(DatasetRef(**d) for d in (raw.get("datasets") or []))
-    gen = _generation(per_bench.get(name), _cfg_file("run", choices), f"run.per_benchmark.{name}").over(
-        _generation(raw.get("generation"), file, f"{fld}.generation").over(run_gen)
+    # run defaults < the benchmark's reference settings < run.per_benchmark < run.generation_override
+    gen = override.over(
+        _generation(per_bench.get(name), _cfg_file("run", choices), f"run.per_benchmark.{name}").over(
+            _generation(raw.get("generation"), file, f"{fld}.generation").over(run_gen)
+        )
     )
+    if raw["task"] == "nia_jsonl":
+        _require(bool(raw.get("path")), "an NIA-format benchmark needs the path of its JSONL file", file, f"{fld}.path")
+        _require(raw.get("mode") in (None, "generate", "multiple_choice"), f"mode must be generate or multiple_choice, got {raw.get('mode')!r}", file, f"{fld}.mode")
     target = raw.get("target_score")
     if target is not None:
         _require(float(target) > 0, f"target_score must be > 0, got {target}", file, f"{fld}.target_score")
@@ -142,6 +150,8 @@ def _benchmark(name: str, raw: dict, run_gen: Generation, per_bench: dict, choic
         generation=gen,
         config_file=file,
         target_score=float(target) if target is not None else None,
+        path=str(raw["path"]) if raw.get("path") else None,
+        mode=raw.get("mode"),
     )
 
 
@@ -216,6 +226,7 @@ def build_run_spec(cfg: DictConfig, choices: dict[str, str] | None = None) -> Ru
     _require(max_samples is None or (isinstance(max_samples, int) and max_samples >= 1), f"max_samples must be null or ≥ 1, got {max_samples!r}", run_file, "run.max_samples")
 
     run_gen = _generation(run.get("generation"), run_file, "run.generation")
+    override = _generation(run.get("generation_override"), run_file, "run.generation_override")
     per_bench = run.get("per_benchmark") or {}
     benchmarks_raw = suite.get("benchmarks") or {}
     suite_file = _cfg_file("suite", choices)
@@ -227,7 +238,7 @@ def build_run_spec(cfg: DictConfig, choices: dict[str, str] | None = None) -> Ru
         missing = sorted(set(only) - set(benchmarks_raw))
         _require(not missing, f"unknown benchmark(s) {missing}; the suite has {sorted(benchmarks_raw)}", suite_file, "suite.only")
         benchmarks_raw = {k: v for k, v in benchmarks_raw.items() if k in only}
-    benchmarks = tuple(_benchmark(n, dict(b), run_gen, per_bench, choices) for n, b in benchmarks_raw.items())
+    benchmarks = tuple(_benchmark(n, dict(b), run_gen, per_bench, override, choices) for n, b in benchmarks_raw.items())
 
     model = _model(resolved["model"], choices)
     data_raw = resolved.get("data") or {}

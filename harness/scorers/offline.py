@@ -43,11 +43,23 @@ def prepare_offline_nlp() -> None:
         return False  # offline: the checker that needs it fails at use, naming the resource
 
     nltk.download = download
-    if "spacy.cli" not in sys.modules and importlib.util.find_spec("spacy") is None:
-        # IFBench imports spacy.cli.download only to fetch a model it never loads; a stub keeps spaCy optional.
-        spacy = types.ModuleType("spacy")
-        cli = types.ModuleType("spacy.cli")
-        cli.download = lambda *a, **k: None
-        spacy.cli = cli
-        sys.modules.setdefault("spacy", spacy)
-        sys.modules.setdefault("spacy.cli", cli)
+
+
+@functools.cache
+def import_ifbench():
+    """IFBench imports `spacy.cli.download` only to fetch a model it never loads. Without spaCy installed, a
+    stub stands in while the package imports and is removed after (other libraries probe `sys.modules`)."""
+    prepare_offline_nlp()
+    if importlib.util.find_spec("spacy") is not None:
+        from ifbench import evaluation_lib
+
+        return evaluation_lib
+    spacy, cli = types.ModuleType("spacy"), types.ModuleType("spacy.cli")
+    cli.download = lambda *a, **k: None
+    spacy.cli = cli
+    sys.modules["spacy"], sys.modules["spacy.cli"] = spacy, cli
+    try:
+        from ifbench import evaluation_lib
+    finally:
+        del sys.modules["spacy"], sys.modules["spacy.cli"]
+    return evaluation_lib

@@ -14,6 +14,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from harness.config.spec import BenchmarkSpec
@@ -152,6 +153,23 @@ class BenchmarkTasks:
         return extracted, metrics
 
 
+NIA_TASK = "nia_jsonl"
+
+
+def _load_nia(spec: BenchmarkSpec, resolver: DatasetResolver) -> BenchmarkTasks:
+    """Any NIA-format file, by path: the agency's private sets plug in with no code change."""
+    from harness.nia.task import task_config
+    from harness.tasks.data import DatasetUse, sha256_file
+
+    try:
+        cfg = task_config(spec.name, spec.path, spec.mode or "generate")
+    except ValueError as err:
+        raise ConfigError(str(err), file=spec.config_file, field=f"suite.benchmarks.{spec.name}.mode") from None
+    resolver.used.append(DatasetUse(id=str(spec.path), config=None, source="local", files={str(spec.path): sha256_file(Path(spec.path))}))
+    loaded = task_manager_for(()).load(cfg)
+    return BenchmarkTasks(spec, dict(loaded["tasks"]))
+
+
 def _seed_hidden_randomness() -> None:
     """Some tasks shuffle with the global RNGs while loading (lm-eval's GPQA shuffles choices with `random`);
     seed them as lm-eval's own evaluator does, so every load — the run's and the verifier's — agrees."""
@@ -167,6 +185,8 @@ def load_benchmark(spec: BenchmarkSpec, resolver: DatasetResolver) -> BenchmarkT
     """Load the benchmark's tasks with their data (from the hub, a mirror or our samples) and check its metric."""
     prepare_offline_nlp()  # before task code imports nltk-based checkers (IFEval, IFBench)
     _seed_hidden_randomness()
+    if spec.task == NIA_TASK:
+        return _load_nia(spec, resolver)
     tm = task_manager_for((spec.task,))
     if spec.task not in tm.task_index:
         raise ConfigError(
