@@ -243,7 +243,7 @@ def build_run_spec(cfg: DictConfig, choices: dict[str, str] | None = None) -> Ru
     model = _model(resolved["model"], choices)
     data_raw = resolved.get("data") or {}
     root = data_raw.get("root")
-    source = data_raw.get("source") or suite.get("data_source") or ("mirror" if root else "hub")
+    source = data_raw.get("source") or ("mirror" if root else None) or suite.get("data_source") or "hub"
     data_file = _cfg_file("data", choices)
     _require(source in ("hub", "mirror", "sample"), f"unknown data source {source!r}", data_file, "data.source")
     _require(source != "mirror" or bool(root), "data.source=mirror needs data.root", data_file, "data.root")

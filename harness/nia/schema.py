@@ -54,15 +54,15 @@ def load_items(path: str | Path) -> list[dict[str, Any]]:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as err:
-                raise DataError(f"line {lineno}: not valid JSON ({err.msg})", file=path, field=f"line {lineno}") from None
+                raise DataError(f"not valid JSON ({err.msg})", file=path, field=f"line {lineno}") from None
             try:
                 item = NiaItem.model_validate(obj)
             except ValidationError as err:
                 e = err.errors()[0]
                 loc = ".".join(map(str, e["loc"])) or "item"
-                raise DataError(f"line {lineno}: {loc}: {e['msg']}", file=path, field=f"line {lineno}: {loc}") from None
+                raise DataError(e["msg"], file=path, field=f"line {lineno}: {loc}") from None
             if item.id in seen:
-                raise DataError(f"line {lineno}: id {item.id!r} repeats line {seen[item.id]}", file=path, field=f"line {lineno}: id")
+                raise DataError(f"id {item.id!r} repeats line {seen[item.id]}", file=path, field=f"line {lineno}: id")
             seen[item.id] = lineno
             items.append(item.model_dump())
     if not items:

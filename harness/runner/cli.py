@@ -35,5 +35,8 @@ def main(argv: list[str]) -> int:
 
         compose("run", argv)
     sys.argv = ["harness run", *argv]
-    _hydra_entry()
+    try:
+        _hydra_entry()
+    except SystemExit as done:  # hydra.main exits; the dispatcher wants a code
+        return int(done.code or 0)
     return 0

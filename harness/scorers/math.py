@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+import threading
+
 from harness.scorers.answers import last_boxed, strip_thinking
 
+TIMEOUT_S = 5  # a pathological expression must not stall a job
 
-def _parse(text: str):
-    from math_verify import parse
 
-    # Outside the main thread (and in lm-eval's workers) signal-based timeouts fail: disable them.
-    return parse(text, parsing_timeout=None)
+def _timeout() -> int | None:
+    # math-verify's timeouts use signals, which work only in the main thread; elsewhere they must be off.
+    return TIMEOUT_S if threading.current_thread() is threading.main_thread() else None
 
 
 def math_equal(gold: str, answer: str) -> bool:
     """Is the model's final answer mathematically equal to the gold one? (`\\frac{1}{2}` == `0.5`)."""
-    from math_verify import verify
+    from math_verify import parse, verify
 
     text = strip_thinking(answer)
     boxed = last_boxed(text)
     candidate = f"${boxed}$" if boxed is not None else text
-    gold_parsed = _parse(gold if "$" in gold or "\\" in gold else f"${gold}$")
-    got = _parse(candidate)
-    if not got and boxed is None:
+    gold_parsed = parse(gold if "$" in gold else f"${gold}$", parsing_timeout=_timeout())
+    got = parse(candidate, parsing_timeout=_timeout())
+    if not got:
         return False
-    return bool(verify(gold_parsed, got, timeout_seconds=None))
+    return bool(verify(gold_parsed, got, timeout_seconds=_timeout()))

@@ -1,0 +1,63 @@
+"""fetch_datasets' mirror, made from a fake local hub, is read back by a real run with the hub disabled."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.config.compose import compose
+from harness.config.spec import build_run_spec
+from harness.errors import DataError
+from harness.paths import SAMPLES_DIR
+from harness.tasks.bridge import load_benchmark
+from harness.tasks.data import DatasetResolver
+from harness.tasks.mirror import mirror
+
+
+def fake_hub(path, name=None, revision=None, **kwargs):
+    """Stands in for the Hub: serves our sample sets, and records what was asked."""
+    import datasets
+
+    fake_hub.calls.append((path, name, revision))
+    d = SAMPLES_DIR / path / (name or "default")
+    return datasets.load_dataset("json", data_files={p.stem: str(p) for p in d.glob("*.jsonl")})
+
+
+fake_hub.calls = []
+
+
+def spec(*overrides):
+    return build_run_spec(compose("run", ["model=tiny", *overrides]))
+
+
+def test_mirror_layout_and_offline_read(tmp_path, monkeypatch):
+    out = tmp_path / "mirror"
+    doc = mirror([spec("suite=sample", "data=default")], out, load=fake_hub, resolve_revision=lambda i, r: r or f"sha-of-{i}")
+    ids = {(d["id"], d["config"]) for d in doc["datasets"]}
+    assert ("HAERAE-HUB/HRM8K", "KSM") in ids and ("HAERAE-HUB/HAE_RAE_BENCH", "history") in ids
+    for d in doc["datasets"]:
+        assert d["revision"] == f"sha-of-{d['id']}"
+        for rel, digest in d["files"].items():
+            assert (out / rel).is_file() and len(digest) == 64
+    assert json.loads((out / "MIRROR.json").read_text()) == doc
+
+    # offline: the hub is disabled and any attempt to reach it fails the test
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    run = spec("suite=sample", f"data.root={out}")
+    assert run.data.source == "mirror"
+    resolver = DatasetResolver(run.data, {})
+    for b in run.benchmarks:
+        tasks = load_benchmark(b, resolver)
+        assert tasks.samples(chat=None, system_prompt=None, limit=None)
+    assert {u.source for u in resolver.used} == {"mirror"}
+    assert all(Path(f).is_relative_to(out) for u in resolver.used for f in u.files)
+
+
+def test_a_dataset_missing_from_the_mirror_is_named(tmp_path):
+    (tmp_path / "empty").mkdir()
+    run = spec("suite=sample", f"data.root={tmp_path / 'empty'}")
+    with pytest.raises(DataError, match="HAERAE-HUB/HAE_RAE_BENCH"):
+        load_benchmark(run.benchmarks[0], DatasetResolver(run.data, {}))
