@@ -58,6 +58,8 @@ class BenchmarkSpec:
     target_score: float | None = None  # individual suite: the target model's published score A (0–100)
     path: str | None = None  # a local NIA-format JSONL file (task: nia_jsonl)
     mode: str | None = None  # NIA format: generate (default) | multiple_choice
+    date_window: dict[str, str] | None = None  # {field, start, end}: keep documents with start <= field < end
+    judge: Any = None  # harness.judge.stage.JudgeSettings for judge-scored benchmarks
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class RunSpec:
     max_samples: int | None
     max_in_flight: int
     out_dir: Path
+    judge_model: ModelSpec | None  # None: judges use the engine of the model under test
     run_id: str
     config: dict[str, Any] = field(repr=False)  # the resolved config, as recorded in the pack
 
@@ -152,13 +155,46 @@ def _benchmark(name: str, raw: dict, run_gen: Generation, per_bench: dict, overr
         target_score=float(target) if target is not None else None,
         path=str(raw["path"]) if raw.get("path") else None,
         mode=raw.get("mode"),
+        date_window=_date_window(raw.get("date_window"), file, f"{fld}.date_window"),
+        judge=_judge_settings(raw.get("judge"), file, f"{fld}.judge"),
     )
 
 
-def _model(raw: dict, choices: dict[str, str]) -> ModelSpec:
-    file = _cfg_file("model", choices)
+def _judge_settings(raw: Any, file: str, fld: str):
+    if not raw:
+        return None
+    from harness.judge.parse import PARSERS
+    from harness.judge.stage import JudgeSettings
+
+    raw = dict(raw)
+    for key in ("prompt", "parser", "fields"):
+        _require(bool(raw.get(key)), f"a judged benchmark needs judge.{key}", file, f"{fld}.{key}")
+    _require(raw["parser"] in PARSERS, f"unknown judge parser {raw['parser']!r}; known: {sorted(PARSERS)}", file, f"{fld}.parser")
+    _require((REPO_ROOT / raw["prompt"]).is_file() or Path(raw["prompt"]).is_file(), f"judge prompt {raw['prompt']} not found", file, f"{fld}.prompt")
+    return JudgeSettings(prompt_file=raw["prompt"], parser=raw["parser"], fields=dict(raw["fields"]),
+                         max_tokens=int(raw.get("max_tokens", 2048)), temperature=float(raw.get("temperature", 0.0)))
+
+
+def _date_window(raw: Any, file: str, fld: str) -> dict[str, str] | None:
+    if not raw:
+        return None
+    raw = dict(raw)
+    _require(set(raw) <= {"field", "start", "end"} and raw.get("field"), "date_window takes field, start, end", file, fld)
+    for key in ("start", "end"):
+        if raw.get(key) is not None:
+            import datetime as dt
+
+            try:
+                dt.date.fromisoformat(str(raw[key])[:10])
+            except ValueError:
+                raise ConfigError(f"{key} {raw[key]!r} is not an ISO date", file=file, field=f"{fld}.{key}") from None
+    return {k: str(v) for k, v in raw.items() if v is not None}
+
+
+def _model(raw: dict, choices: dict[str, str], group: str = "model") -> ModelSpec:
+    file = _cfg_file(group, choices)
     engine = raw.get("engine")
-    _require(engine in ENGINES, f"unknown engine {engine!r}; choose one of {list(ENGINES)}", file, "model.engine")
+    _require(engine in ENGINES, f"unknown engine {engine!r}; choose one of {list(ENGINES)}", file, f"{group}.engine")
     path = raw.get("path")
     name = raw.get("name") or (Path(path).name if path else raw.get("engine_args", {}).get("model", engine))
     return ModelSpec(
@@ -241,6 +277,11 @@ def build_run_spec(cfg: DictConfig, choices: dict[str, str] | None = None) -> Ru
     benchmarks = tuple(_benchmark(n, dict(b), run_gen, per_bench, override, choices) for n, b in benchmarks_raw.items())
 
     model = _model(resolved["model"], choices)
+    judge_raw = (resolved.get("judge") or {}).get("model")
+    judge_model = _model(judge_raw, choices, "judge") if judge_raw else None
+    if judge_model and judge_model.engine == "vllm" and model.engine == "vllm" and judge_model.path != model.path:
+        raise ConfigError("two in-process vLLM engines cannot share one process: serve the judge (`vllm serve`) and "
+                          "use judge=openai, or judge with the model under test (judge=same)", file=_cfg_file("judge", choices), field="judge.model")
     data_raw = resolved.get("data") or {}
     root = data_raw.get("root")
     source = data_raw.get("source") or ("mirror" if root else None) or suite.get("data_source") or "hub"
@@ -266,6 +307,7 @@ def build_run_spec(cfg: DictConfig, choices: dict[str, str] | None = None) -> Ru
         max_samples=max_samples,
         max_in_flight=int(run.get("max_in_flight", 4096)),
         out_dir=out,
+        judge_model=judge_model,
         run_id=run_id,
         config=resolved,
     )

@@ -37,6 +37,18 @@ class Response(BaseModel):
     top_logprobs: list[list[float]] = Field(default_factory=list)
 
 
+class JudgeRecord(BaseModel):
+    """A judge's reading of the sample's response: its own request (prompt in the prompt store, seed,
+    settings), its output with log-probs, and the verdict parsed from it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str
+    prompt_file: str
+    response: Response
+    verdict: dict[str, Any]
+
+
 class SampleRecord(BaseModel):
     """Everything one (benchmark, sample, run) produced, appended to `records/<benchmark>.jsonl` when done."""
 
@@ -55,6 +67,7 @@ class SampleRecord(BaseModel):
     extracted: dict[str, Any] = Field(default_factory=dict)  # filter name → what the filter extracted
     # "metric,filter" → this sample-run's value: a number for mean-aggregated metrics, else what the task gave
     metrics: dict[str, Any] = Field(default_factory=dict)
+    judge: JudgeRecord | None = None  # benchmarks scored by a judge model (HLE, AA-LCR)
 
     @property
     def key(self) -> tuple[str, str, int]:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from harness.config.spec import BenchmarkSpec
 from harness.engines.base import Engine, LoglikelihoodRequest
-from harness.records.schema import Response, SampleRecord
+from harness.judge.stage import JudgeStage
+from harness.records.schema import JudgeRecord, Response, SampleRecord
 from harness.runner.requests import (
     generation_request,
     generation_response,
@@ -64,8 +65,9 @@ class BenchmarkExecutor:
         logprobs: int,
         max_in_flight: int,
         on_complete: Callable[[list[SampleRecord], dict[str, str]], None],
+        judge: JudgeStage | None = None,
     ):
-        self.bench, self.spec, self.engine = bench, spec, engine
+        self.bench, self.spec, self.engine, self.judge = bench, spec, engine, judge
         self.base_seed, self.logprobs, self.max_in_flight = base_seed, logprobs, max_in_flight
         self.on_complete = on_complete
 
@@ -106,19 +108,40 @@ class BenchmarkExecutor:
                     seed = sr.seed if k == 0 else request_seed(run_seed(self.base_seed, sr.run), self.spec.name, sr.sample.sample_id, sr.run, k)
                     requests.append(generation_request(context, gen_kwargs, self.spec.generation, seed, self.logprobs))
                     slots.append((sr, i, k))
+        judged: list[SampleRun] = []
         for idx, result in self.engine.generate(requests):
             sr, i, k = slots[idx]
             sr.responses[i][k] = generation_response(requests[idx], result)
             if sr.done:
-                self._finish([sr])
+                if self.judge is None:
+                    self._finish([sr])
+                else:  # judged together once the batch is generated: one judge batch, not one call per sample
+                    judged.append(sr)
+        if judged:
+            self._finish(judged, self._run_judge(judged))
 
-    def _finish(self, done: list[SampleRun]) -> None:
+    def _run_judge(self, batch: list[SampleRun]) -> list[tuple[JudgeRecord, str]]:
+        items = [(sr.sample.doc, sr.responses[0][0].text or "", sr.seed, sr.sample.sample_id, sr.run) for sr in batch]
+        requests = self.judge.requests(items)
+        out: list[tuple[JudgeRecord, str] | None] = [None] * len(requests)
+        for idx, result in self.judge.engine.generate(requests):
+            resp = generation_response(requests[idx], result)
+            out[idx] = (JudgeRecord(model=self.judge.model_name, prompt_file=self.judge.settings.prompt_file, response=resp,
+                                    verdict=self.judge.verdict(result.text)), requests[idx].prompt)
+        return out  # type: ignore[return-value]
+
+    def _finish(self, done: list[SampleRun], judged: list[tuple[JudgeRecord, str]] | None = None) -> None:
         if not done:
             return
         records, prompts = [], {}
-        for sr in done:
+        for n, sr in enumerate(done):
             responses = [[r for r in per] for per in sr.responses]
             extracted, metrics = self.bench.score(sr.sample, [[lm_eval_answer(r) for r in per] for per in responses])
+            judge = None
+            if judged is not None:
+                judge, judge_prompt = judged[n]
+                prompts[_sha(judge_prompt)] = judge_prompt
+                metrics.update({f"{k},none": float(v) for k, v in judge.verdict.items() if k in ("correct", "parsed")})
             for inst in sr.sample.instances:
                 prompts[_sha(inst.args[0])] = inst.args[0]
             records.append(
@@ -134,6 +157,7 @@ class BenchmarkExecutor:
                     responses=[r for per in responses for r in per],
                     extracted=_jsonable(extracted),
                     metrics=_jsonable(metrics),
+                    judge=judge,
                 )
             )
         self.on_complete(records, prompts)

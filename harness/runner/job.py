@@ -24,6 +24,7 @@ from harness.pack.manifest import write_manifest
 from harness.pack.scores import benchmark_summary, run_metrics
 from harness.records.store import RecordStore
 from harness.report.progress import RunProgress
+from harness.judge.stage import JudgeStage
 from harness.seeds import run_seed
 from harness.tasks.data import DatasetResolver
 
@@ -63,6 +64,10 @@ def run_job(spec: RunSpec) -> dict[str, Any]:
     # 1. Everything checkable without the model.
     ensure_model(spec.model)
     check_model_path(spec.model)
+    judged = [b for b in spec.benchmarks if b.judge is not None]
+    if judged and spec.judge_model is not None:
+        ensure_model(spec.judge_model)
+        check_model_path(spec.judge_model)
     resolver = DatasetResolver(spec.data, {d.id: d for b in spec.benchmarks for d in b.datasets})
     loaded = {b.name: load_benchmark(b, resolver) for b in spec.benchmarks}
     model_info = {"path": spec.model.path, **(model_hashes(Path(spec.model.path)) if spec.model.path else {})}
@@ -78,6 +83,8 @@ def run_job(spec: RunSpec) -> dict[str, Any]:
     from harness.runner.execute import BenchmarkExecutor, plan
 
     engine = make_engine(spec.model, seed=spec.seed)
+    judge_engine = engine if not judged or spec.judge_model is None else make_engine(spec.judge_model, seed=spec.seed)
+    judge_name = spec.model.name if spec.judge_model is None else spec.judge_model.name
     bench_meta: dict[str, Any] = {}
     try:
         with RunProgress(spec.repeats) as progress:
@@ -96,6 +103,7 @@ def run_job(spec: RunSpec) -> dict[str, Any]:
                     "generation": asdict(b.generation),
                     "task_versions": bench.versions(),
                     "target_score": b.target_score,
+                    "judge": None if b.judge is None else {"model": judge_name, "prompt_file": b.judge.prompt_file, "parser": b.judge.parser},
                 }
                 todo = plan(b.name, samples, spec.repeats, spec.seed, done[b.name])
                 progress.start_benchmark(b.name, len(samples), already={r: sum(1 for _, rr in done[b.name] if rr == r) for r in range(spec.repeats)})
@@ -104,14 +112,19 @@ def run_job(spec: RunSpec) -> dict[str, Any]:
                         _a.append(records, prompts)
                         for rec in records:
                             progress.advance(rec.run)
+                    judge = JudgeStage(b.judge, judge_engine, judge_name, b.name) if b.judge else None
                     BenchmarkExecutor(
                         bench, b, engine, base_seed=spec.seed, logprobs=spec.logprobs,
-                        max_in_flight=spec.max_in_flight, on_complete=on_complete,
+                        max_in_flight=spec.max_in_flight, on_complete=on_complete, judge=judge,
                     ).run(todo)
                 progress.finish_benchmark()
         engine_info = engine.describe()
+        if judge_engine is not engine:
+            engine_info = {**engine_info, "judge": judge_engine.describe()}
     finally:
         engine.close()
+        if judge_engine is not engine:
+            judge_engine.close()
 
     # 3. Scores from the records, then the manifest over everything.
     return finish_pack(spec, bench_meta, engine_info, [u.to_dict() for u in resolver.used])

@@ -156,6 +156,14 @@ class BenchmarkTasks:
 NIA_TASK = "nia_jsonl"
 
 
+def _apply_date_window(task, window: dict[str, str]) -> None:
+    """Keep the evaluation split's documents dated within [start, end) (e.g. LiveCodeBench v6's contests);
+    ISO dates compare as strings."""
+    split = task.config.test_split
+    start, end, fld = window.get("start", ""), window.get("end", "\uffff"), window["field"]
+    task.dataset[split] = task.dataset[split].filter(lambda d: start <= str(d[fld]) < end)
+
+
 def _load_nia(spec: BenchmarkSpec, resolver: DatasetResolver) -> BenchmarkTasks:
     """Any NIA-format file, by path: the agency's private sets plug in with no code change."""
     from harness.nia.task import task_config
@@ -209,6 +217,8 @@ def load_benchmark(spec: BenchmarkSpec, resolver: DatasetResolver) -> BenchmarkT
     if not tasks:
         raise ConfigError(f"task {spec.task!r} has no subtasks", file=spec.config_file, field=f"suite.benchmarks.{spec.name}.task")
     for name, task in tasks.items():
+        if spec.date_window:
+            _apply_date_window(task, spec.date_window)
         if spec.num_fewshot is not None:  # as lm-eval's simple_evaluate applies --num_fewshot
             task.set_config(key="num_fewshot", value=spec.num_fewshot)
         if task.OUTPUT_TYPE not in ("generate_until", "multiple_choice", "loglikelihood"):

@@ -105,15 +105,20 @@ def main(argv: list[str]) -> int:
 
     tasks = load_tasks(run_spec, {t.benchmark for t in triples})
     engine = make_engine(run_spec.model, seed=run_spec.seed)
+    needs_judge = any(tasks[b].spec.judge for b in tasks) and run_spec.judge_model is not None
+    judge_engine = make_engine(run_spec.judge_model, seed=run_spec.seed) if needs_judge else engine
     try:
         samples = rebuild_samples(run_spec, tasks, engine)
         store = RecordStore(pack)
         prompts = {b: store.load_prompts(b) for b in tasks}
         by_key = {(r.benchmark, r.sample_id, r.run): r for recs in records.values() for r in recs}
-        fresh, rerun_problems = rerun_triples(triples, by_key, prompts, samples, tasks, engine, int(spec_doc.get("logprobs", run_spec.logprobs)))
+        fresh, rerun_problems = rerun_triples(triples, by_key, prompts, samples, tasks, engine,
+                                              int(spec_doc.get("logprobs", run_spec.logprobs)), judge_engine)
         report["engine"] = engine.describe()
     finally:
         engine.close()
+        if judge_engine is not engine:
+            judge_engine.close()
     report["setup_differences"] = _setup_differences(manifest, OmegaConf.to_container(OmegaConf.create(run_spec.config["model"])), report.get("engine"))
     report["batch_invariant_env"] = os.environ.get("VLLM_BATCH_INVARIANT")
     report["prompt_notes"] = [p.to_dict() for p in rerun_problems]

@@ -22,6 +22,7 @@ class Rerun:
     responses: list[Response]
     metrics: dict[str, Any]
     extracted: dict[str, Any] = field(default_factory=dict)
+    judge: Any = None
 
 
 def load_tasks(spec: RunSpec, benchmarks: set[str]) -> dict[str, BenchmarkTasks]:
@@ -52,6 +53,7 @@ def rerun_triples(
     tasks: dict[str, BenchmarkTasks],
     engine: Engine,
     logprobs: int,
+    judge_engine: Engine | None = None,
 ) -> tuple[dict[Triple, Rerun], list[Problem]]:
     problems: list[Problem] = []
     gen_reqs, gen_slots, ll_unique, ll_slots = [], [], {}, []
@@ -98,4 +100,30 @@ def rerun_triples(
             k += n
         extracted, metrics = tasks[t.benchmark].score(sample, answers)
         out[t] = Rerun(responses, metrics, extracted)  # type: ignore[arg-type]
+    _rejudge(triples, records, prompts, samples, tasks, out, judge_engine or engine, logprobs)
     return out, problems
+
+
+def _rejudge(triples, records, prompts, samples, tasks, out, engine: Engine, logprobs: int) -> None:
+    """Judged samples: the judge's recorded request (prompt, seed, settings) is re-issued, but with the
+    re-run response in place of the recorded one — the verdict must follow from the output, not the record."""
+    from harness.judge.parse import PARSERS
+    from harness.judge.stage import JudgeStage
+    from harness.records.schema import JudgeRecord
+
+    jobs = []
+    for t in triples:
+        rec = records[(t.benchmark, t.sample_id, t.run)]
+        settings = tasks[t.benchmark].spec.judge
+        if rec.judge is None or settings is None or t not in out or not out[t].responses:
+            continue
+        stage = JudgeStage(settings, engine, rec.judge.model, t.benchmark)
+        sample = samples[t.benchmark].get(t.sample_id)
+        prompt = stage.prompt(sample.doc, out[t].responses[0].text or "") if sample else prompts[t.benchmark][rec.judge.response.prompt_sha256]
+        jobs.append((t, rec, request_from_record(prompt, rec.judge.response, logprobs), PARSERS[settings.parser]))
+    for i, result in engine.generate([j[2] for j in jobs]):
+        t, rec, req, parse = jobs[i]
+        verdict = parse(result.text)
+        out[t].metrics.update({f"{k},none": float(v) for k, v in verdict.items() if k in ("correct", "parsed")})
+        out[t].judge = JudgeRecord(model=rec.judge.model, prompt_file=rec.judge.prompt_file, response=generation_response(req, result), verdict=verdict)
+
