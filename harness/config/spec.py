@@ -60,6 +60,7 @@ class BenchmarkSpec:
     mode: str | None = None  # NIA format: generate (default) | multiple_choice
     date_window: dict[str, str] | None = None  # {field, start, end}: keep documents with start <= field < end
     judge: Any = None  # harness.judge.stage.JudgeSettings for judge-scored benchmarks
+    agent: dict[str, Any] | None = None  # agent benchmarks (task: tau2): python, domain, task_ids, max_steps
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ def _benchmark(name: str, raw: dict, run_gen: Generation, per_bench: dict, overr
         mode=raw.get("mode"),
         date_window=_date_window(raw.get("date_window"), file, f"{fld}.date_window"),
         judge=_judge_settings(raw.get("judge"), file, f"{fld}.judge"),
+        agent=dict(raw["agent"]) if raw.get("agent") else None,
     )
 
 

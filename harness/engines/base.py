@@ -63,9 +63,10 @@ class Engine(Protocol):
         ...
 
     def apply_chat_template(
-        self, messages: list[dict[str, str]], *, enable_thinking: bool | None = None
+        self, messages: list[dict], *, enable_thinking: bool | None = None, tools: list | None = None
     ) -> str:
-        """Render a chat as the model's prompt text, ending with the assistant's turn."""
+        """Render a chat (tool schemas included, where the template renders them) as the model's prompt
+        text, ending with the assistant's turn."""
         ...
 
     def describe(self) -> dict[str, Any]:

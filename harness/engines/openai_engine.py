@@ -127,10 +127,10 @@ class OpenAIEngine:
         return LoglikelihoodResult(total, greedy, list(cont), lps, tops, top_lps)
 
     # -- the rest ---------------------------------------------------------------------------------------
-    def apply_chat_template(self, messages: list[dict[str, str]], *, enable_thinking: bool | None = None) -> str:
+    def apply_chat_template(self, messages: list[dict], *, enable_thinking: bool | None = None, tools: list | None = None) -> str:
         if self.tokenizer is None:
             raise ConfigError("chat templates need a local tokenizer (model.tokenizer=…)", field="model.tokenizer")
-        return render_chat(self.tokenizer, messages, enable_thinking=enable_thinking)
+        return render_chat(self.tokenizer, messages, enable_thinking=enable_thinking, tools=tools)
 
     def describe(self) -> dict[str, Any]:
         info: dict[str, Any] = {"engine": self.name, "base_url": self.base_url, "model": self.model, "tokenized_locally": self.tokenizer is not None}

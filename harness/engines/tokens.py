@@ -41,12 +41,15 @@ def encode_pair(tokenizer: Any, context: str, continuation: str) -> tuple[list[i
 
 
 def render_chat(
-    tokenizer: Any, messages: list[dict[str, str]], *, enable_thinking: bool | None = None
+    tokenizer: Any, messages: list[dict[str, Any]], *, enable_thinking: bool | None = None, tools: list | None = None
 ) -> str:
-    """The prompt text of a chat, ending with the assistant's turn (thinking switched where supported)."""
+    """The prompt text of a chat, ending with the assistant's turn (thinking switched where supported;
+    tool schemas passed to templates that render them)."""
     kwargs: dict[str, Any] = {}
     if enable_thinking is not None:
         kwargs["enable_thinking"] = enable_thinking
+    if tools:
+        kwargs["tools"] = tools
     if getattr(tokenizer, "chat_template", None) is None:
         # Base models without a template: plain concatenation, as lm-eval does without --apply_chat_template.
         return "\n\n".join(m["content"] for m in messages)

@@ -140,8 +140,8 @@ class VLLMEngine:
         return (ctx[overflow:], cont) if overflow > 0 else (ctx, cont)
 
     # -- the rest ---------------------------------------------------------------------------------------
-    def apply_chat_template(self, messages: list[dict[str, str]], *, enable_thinking: bool | None = None) -> str:
-        return render_chat(self.tokenizer, messages, enable_thinking=enable_thinking)
+    def apply_chat_template(self, messages: list[dict], *, enable_thinking: bool | None = None, tools: list | None = None) -> str:
+        return render_chat(self.tokenizer, messages, enable_thinking=enable_thinking, tools=tools)
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -51,7 +51,7 @@ def build_tiny_model(
     num_layers: int = 2,
     num_heads: int = 4,
     intermediate_size: int = 256,
-    max_position_embeddings: int = 2048,
+    max_position_embeddings: int = 16384,
 ) -> Path:
     """Build the tiny model into `out_dir` (created) and return it. Same arguments → same bytes."""
     import torch

@@ -67,6 +67,32 @@ def benchmark_summary(
     entry: dict[str, Any] = {"metric": metric_key, "area": area, "n_items": len(ids), "n_expected": n_samples, "complete": complete}
     if complete and ids:
         entry.update(summarise(matrix).to_dict())
+        passes = pass_counts(records, repeats)
+        if passes:  # code (pass@k) and agent (pass^k) benchmarks: k = 1 … runs, over the runs of each sample
+            entry["pass_at_k"] = {k: 100 * sum(pass_at_k(repeats, c, k) for c in passes) / len(passes) for k in range(1, repeats + 1)}
+            entry["pass_hat_k"] = {k: 100 * sum(pass_hat_k(repeats, c, k) for c in passes) / len(passes) for k in range(1, repeats + 1)}
     else:
         entry["problems"] = problems[:20] + ([f"{len(ids)} samples recorded, {n_samples} expected"] if len(ids) != n_samples else [])
     return entry
+
+
+def pass_counts(records: Iterable[SampleRecord], repeats: int) -> list[int]:
+    """Per sample, in how many runs it passed (`pass` metric, 0/1); empty when the benchmark has none."""
+    counts: dict[str, int] = defaultdict(int)
+    seen = False
+    for rec in records:
+        x = _scalar(rec.metrics.get("pass,none"))
+        if x is not None:
+            seen = True
+            counts[rec.sample_id] += int(x >= 1.0)
+    return list(counts.values()) if seen else []
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k (Chen et al. 2021): the chance that at least one of k of the n runs passes."""
+    return 1.0 if n - c < k else 1.0 - math.prod(1.0 - k / i for i in range(n - c + 1, n + 1))
+
+
+def pass_hat_k(n: int, c: int, k: int) -> float:
+    """pass^k (τ-bench): the chance that all of k of the n runs pass, C(c, k) / C(n, k)."""
+    return math.comb(c, k) / math.comb(n, k)

@@ -24,6 +24,7 @@ from harness.pack.manifest import write_manifest
 from harness.pack.scores import benchmark_summary, run_metrics
 from harness.records.store import RecordStore
 from harness.report.progress import RunProgress
+from harness.agents.benchmark import AGENT_TASK, AgentBenchmark
 from harness.judge.stage import JudgeStage
 from harness.seeds import run_seed
 from harness.tasks.data import DatasetResolver
@@ -69,7 +70,7 @@ def run_job(spec: RunSpec) -> dict[str, Any]:
         ensure_model(spec.judge_model)
         check_model_path(spec.judge_model)
     resolver = DatasetResolver(spec.data, {d.id: d for b in spec.benchmarks for d in b.datasets})
-    loaded = {b.name: load_benchmark(b, resolver) for b in spec.benchmarks}
+    loaded = {b.name: AgentBenchmark(b, spec.data.source) if b.task == AGENT_TASK else load_benchmark(b, resolver) for b in spec.benchmarks}
     model_info = {"path": spec.model.path, **(model_hashes(Path(spec.model.path)) if spec.model.path else {})}
     _claim_pack(spec, model_info)
     store = RecordStore(spec.out_dir)
@@ -112,11 +113,14 @@ def run_job(spec: RunSpec) -> dict[str, Any]:
                         _a.append(records, prompts)
                         for rec in records:
                             progress.advance(rec.run)
-                    judge = JudgeStage(b.judge, judge_engine, judge_name, b.name) if b.judge else None
-                    BenchmarkExecutor(
-                        bench, b, engine, base_seed=spec.seed, logprobs=spec.logprobs,
-                        max_in_flight=spec.max_in_flight, on_complete=on_complete, judge=judge,
-                    ).run(todo)
+                    if isinstance(bench, AgentBenchmark):
+                        bench.run_episodes(engine, spec.model.name, todo, on_complete)
+                    else:
+                        judge = JudgeStage(b.judge, judge_engine, judge_name, b.name) if b.judge else None
+                        BenchmarkExecutor(
+                            bench, b, engine, base_seed=spec.seed, logprobs=spec.logprobs,
+                            max_in_flight=spec.max_in_flight, on_complete=on_complete, judge=judge,
+                        ).run(todo)
                 progress.finish_benchmark()
         engine_info = engine.describe()
         if judge_engine is not engine:

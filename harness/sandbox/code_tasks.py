@@ -6,13 +6,13 @@ from __future__ import annotations
 import base64
 import io
 import json
-import math
 import pickle
 import re
 import zlib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from harness.pack.scores import pass_at_k  # noqa: F401  (re-exported: one estimator for summaries and callers)
 from harness.sandbox.run import OK, Limits, ProcessSandbox, Result, Sandbox
 from harness.scorers.answers import strip_thinking
 
@@ -134,9 +134,3 @@ def encode_private_tests(tests: list[dict]) -> str:
     """The inverse, for sample sets written in LiveCodeBench's schema."""
     return base64.b64encode(zlib.compress(pickle.dumps(json.dumps(tests)))).decode("utf-8")
 
-
-def pass_at_k(n: int, c: int, k: int) -> float:
-    """Unbiased pass@k (Chen et al. 2021): 1 − C(n−c, k) / C(n, k), for n samples of which c passed."""
-    if n - c < k:
-        return 1.0
-    return 1.0 - math.prod(1.0 - k / i for i in range(n - c + 1, n + 1))

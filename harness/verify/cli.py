@@ -103,6 +103,10 @@ def main(argv: list[str]) -> int:
     from harness.records.store import RecordStore
     from harness.verify.rerun import load_tasks, rebuild_samples, rerun_triples
 
+    # Agent episodes (τ²) are checked for integrity like everything else but not re-run yet.
+    agent = {b.name for b in run_spec.benchmarks if b.task == "tau2"}
+    report["not_rerun"] = [dict(t.to_dict(), reason="agent episode: integrity-checked, re-run not supported") for t in triples if t.benchmark in agent]
+    triples = [t for t in triples if t.benchmark not in agent]
     tasks = load_tasks(run_spec, {t.benchmark for t in triples})
     engine = make_engine(run_spec.model, seed=run_spec.seed)
     needs_judge = any(tasks[b].spec.judge for b in tasks) and run_spec.judge_model is not None

