@@ -23,7 +23,7 @@ class HFEngine:
         path: str,
         *,
         tokenizer: str | None = None,
-        dtype: str = "auto",
+        dtype: str = "float32",
         device: str = "auto",
         batch_size: int = 16,
         max_length: int | None = None,
@@ -44,14 +44,22 @@ class HFEngine:
             path, dtype=getattr(torch, dtype), trust_remote_code=trust_remote_code
         ).to(device)
         self.model.eval()
-        cfg = self.model.config
-        self.max_length = int(max_length or getattr(cfg, "max_position_embeddings", 2048))
+        self.max_length = int(max_length or self._resolve_max_length())
         self.eos_ids = self._eos_ids()
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.eos_ids[0]
 
+    def _resolve_max_length(self) -> int:
+        """lm-eval's rule (HFLM.max_length), so contexts are left-truncated at the same token."""
+        cfg = getattr(self.model.config, "text_config", None) or self.model.config
+        for attr in ("n_positions", "max_position_embeddings", "n_ctx"):
+            if getattr(cfg, attr, None) is not None:
+                return int(getattr(cfg, attr))
+        tok_max = getattr(self.tokenizer, "model_max_length", None)
+        return int(tok_max) if tok_max is not None and tok_max < 10**30 else 2048  # 1e30: transformers' "unset"
+
     def _eos_ids(self) -> list[int]:
         ids = self.model.generation_config.eos_token_id if self.model.generation_config else None
-        ids = ids if isinstance(ids, list) else [ids] if ids is not None else []
+        ids = list(ids) if isinstance(ids, list) else [ids] if ids is not None else []  # a copy: we append
         if self.tokenizer.eos_token_id is not None:
             ids.append(self.tokenizer.eos_token_id)
         return sorted(set(ids))
@@ -105,7 +113,8 @@ class HFEngine:
     def _generate_batch(self, reqs: list[GenerationRequest]) -> list[GenerationResult]:
         torch = self._torch
         prompts = [encode(self.tokenizer, r.prompt) for r in reqs]
-        prompts = [p[-(self.max_length - r.max_tokens) :] if len(p) + r.max_tokens > self.max_length else p for p, r in zip(prompts, reqs)]
+        # as HFLM.generate_until: keep the last (max_length - max_tokens) prompt tokens, at least one
+        prompts = [p[-max(self.max_length - r.max_tokens, 1) :] for p, r in zip(prompts, reqs, strict=True)]
         n, width = len(reqs), max(len(p) for p in prompts)
         ids = torch.full((n, width), self.pad_id, dtype=torch.long)
         mask = torch.zeros((n, width), dtype=torch.long)

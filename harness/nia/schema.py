@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from harness.errors import DataError
+from harness.tasks.data import jsonl_objects
 
 AREAS = ("math", "knowledge", "long_context", "reliability", "safety")
 SCORERS = ("choice", "math", "exact", "contains", "refusal", "compliance")
@@ -47,24 +47,17 @@ def load_items(path: str | Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise DataError("NIA-format file not found", file=path, field="path")
     items, seen = [], {}
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(f"not valid JSON ({err.msg})", file=path, field=f"line {lineno}") from None
-            try:
-                item = NiaItem.model_validate(obj)
-            except ValidationError as err:
-                e = err.errors()[0]
-                loc = ".".join(map(str, e["loc"])) or "item"
-                raise DataError(e["msg"], file=path, field=f"line {lineno}: {loc}") from None
-            if item.id in seen:
-                raise DataError(f"id {item.id!r} repeats line {seen[item.id]}", file=path, field=f"line {lineno}: id")
-            seen[item.id] = lineno
-            items.append(item.model_dump())
+    for lineno, obj in jsonl_objects(path):
+        try:
+            item = NiaItem.model_validate(obj)
+        except ValidationError as err:
+            e = err.errors()[0]
+            loc = ".".join(map(str, e["loc"])) or "item"
+            raise DataError(e["msg"], file=path, field=f"line {lineno}: {loc}") from None
+        if item.id in seen:
+            raise DataError(f"id {item.id!r} repeats line {seen[item.id]}", file=path, field=f"line {lineno}: id")
+        seen[item.id] = lineno
+        items.append(item.model_dump())
     if not items:
         raise DataError("no items", file=path)
     return items

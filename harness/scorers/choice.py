@@ -54,3 +54,12 @@ def mc_prompt(question: str, options: list[str], lang: str = "ko", context: str 
 def letter_results(response: str, target: str, n_options: int) -> dict[str, int]:
     """exact_match = 1 if the extracted letter is the target. `response` is already past any </think>."""
     return {"exact_match": int(extract_choice(response, n_options) == target)}
+
+
+# Task utils for datasets normalised to {question, options, target}: one prompt, one scorer.
+def mc_doc_to_text(doc: dict[str, Any]) -> str:
+    return mc_prompt(doc["question"], doc["options"], "ko")
+
+
+def mc_process_results(doc: dict[str, Any], results: list[str]) -> dict[str, int]:
+    return letter_results(results[0], doc["target"], len(doc["options"]))

@@ -9,7 +9,6 @@ subsets included — reads from disk unchanged. Every dataset actually read is r
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,22 +17,16 @@ from typing import Any
 
 from harness.config.spec import DataSpec, DatasetRef
 from harness.errors import DataError
+from harness.pack.hashing import sha256_file
 from harness.paths import SAMPLES_DIR
 
 LOCAL_BUILDERS = {"json", "csv", "parquet", "text", "arrow"}
 EXTENSIONS = {".jsonl": "json", ".json": "json", ".parquet": "parquet"}
 
 
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
-def validate_jsonl(path: Path) -> None:
-    """Every line must be a JSON object; the error names the file and line."""
+def jsonl_objects(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for every non-empty line; a line that is not a JSON object is an error naming
+    the file and the line."""
     with open(path, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
@@ -41,9 +34,15 @@ def validate_jsonl(path: Path) -> None:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as err:
-                raise DataError(f"line {lineno} is not valid JSON ({err.msg})", file=path, field=f"line {lineno}") from None
+                raise DataError(f"not valid JSON ({err.msg})", file=path, field=f"line {lineno}") from None
             if not isinstance(obj, dict):
-                raise DataError(f"line {lineno} is not a JSON object", file=path, field=f"line {lineno}")
+                raise DataError("not a JSON object", file=path, field=f"line {lineno}")
+            yield lineno, obj
+
+
+def validate_jsonl(path: Path) -> None:
+    for _ in jsonl_objects(path):
+        pass
 
 
 @dataclass

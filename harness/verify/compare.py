@@ -14,7 +14,7 @@ from typing import Any
 
 from scipy import stats as sps
 
-from harness.records.schema import Response
+from harness.records.schema import Response, SampleRecord
 
 IDENTICAL, NUMERIC_TIE, UNEXPLAINED = "identical", "numeric-tie", "unexplained"
 
@@ -72,6 +72,22 @@ def compare_loglikelihoods(rec: list[Response], new: list[Response], tolerance: 
     if same_score and worst <= epsilon:
         return Divergence(NUMERIC_TIE, detail=f"max Δ log-likelihood {worst:.3g} ≤ ε, same answer")
     return Divergence(UNEXPLAINED, detail=f"max Δ log-likelihood {worst:.3g}" + ("" if same_score else ", score changed"))
+
+
+def compare_triple(rec: SampleRecord, new_responses: list[Response], new_metrics: dict[str, Any], metric: str,
+                   epsilon: float, ll_tolerance: float) -> dict[str, Any]:
+    """One drawn triple: its divergence class, recorded and re-run score. The same output scored differently
+    is `unexplained` too: the scoring did not reproduce (another task or lm-eval version, or an edit)."""
+    a, b = rec.metrics.get(metric), new_metrics.get(metric)
+    same_score = a == b
+    if rec.responses and rec.responses[0].request_type == "loglikelihood":
+        div = compare_loglikelihoods(rec.responses, new_responses, ll_tolerance, epsilon, same_score)
+    else:
+        divs = [compare_generation(r, n, epsilon) for r, n in zip(rec.responses, new_responses, strict=True)]
+        div = next((d for d in divs if d.kind == UNEXPLAINED), next((d for d in divs if d.kind == NUMERIC_TIE), divs[0]))
+        if div.kind == IDENTICAL and not same_score:
+            div = Divergence(UNEXPLAINED, detail="identical output, different score: the scoring did not reproduce")
+    return {"divergence": div.to_dict(), "recorded_score": a, "rerun_score": b, "score_identical": same_score}
 
 
 @dataclass

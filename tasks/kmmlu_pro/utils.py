@@ -1,6 +1,8 @@
 """KMMLU-Pro and KMMLU-Redux share a layout: question, options (4 or 5), solution (1-based)."""
 
-from harness.scorers.choice import answer_letter, field, letter_results, mc_prompt
+from harness.scorers.choice import answer_letter, field
+from harness.scorers.choice import mc_doc_to_text as doc_to_text  # noqa: F401  (used by the YAML)
+from harness.scorers.choice import mc_process_results as process_results  # noqa: F401
 
 
 def _normalise(doc):
@@ -11,11 +13,3 @@ def _normalise(doc):
 
 def process_docs(dataset):
     return dataset.map(_normalise)
-
-
-def doc_to_text(doc):
-    return mc_prompt(doc["question"], doc["options"], "ko")
-
-
-def process_results(doc, results):
-    return letter_results(results[0], doc["target"], len(doc["options"]))
