@@ -10,6 +10,7 @@ from numbers import Real
 from typing import Any
 
 from harness.records.schema import SampleRecord
+from harness.stats.pass_k import pass_at_k, pass_hat_k
 from harness.stats.summary import summarise
 
 
@@ -86,13 +87,3 @@ def pass_counts(records: Iterable[SampleRecord], repeats: int) -> list[int]:
             seen = True
             counts[rec.sample_id] += int(x >= 1.0)
     return list(counts.values()) if seen else []
-
-
-def pass_at_k(n: int, c: int, k: int) -> float:
-    """Unbiased pass@k (Chen et al. 2021): the chance that at least one of k of the n runs passes."""
-    return 1.0 if n - c < k else 1.0 - math.prod(1.0 - k / i for i in range(n - c + 1, n + 1))
-
-
-def pass_hat_k(n: int, c: int, k: int) -> float:
-    """pass^k (τ-bench): the chance that all of k of the n runs pass, C(c, k) / C(n, k)."""
-    return math.comb(c, k) / math.comb(n, k)

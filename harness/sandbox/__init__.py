@@ -1,5 +1,6 @@
-"""Running model-written code without letting it harm the machine (docs/sandbox.md)."""
+"""Running model-written code without letting it harm the machine, and scoring code tasks (docs/sandbox.md)."""
 
-from harness.sandbox.run import Limits, ProcessSandbox, Result, Sandbox
+from harness.sandbox.contract import DEFAULT_LIMITS, Limits, Result, Sandbox, Status
+from harness.sandbox.process_sandbox import ProcessSandbox
 
-__all__ = ["Limits", "ProcessSandbox", "Result", "Sandbox"]
+__all__ = ["DEFAULT_LIMITS", "Limits", "ProcessSandbox", "Result", "Sandbox", "Status"]

