@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from harness.config.spec import BenchmarkSpec
 from harness.engines.base import Engine, LoglikelihoodRequest
+from harness.engines.tokens import encode
 from harness.judge.stage import JudgeStage
 from harness.records.schema import JudgeRecord, Response, SampleRecord
 from harness.runner.requests import (
@@ -70,6 +71,8 @@ class BenchmarkExecutor:
         self.bench, self.spec, self.engine, self.judge = bench, spec, engine, judge
         self.base_seed, self.logprobs, self.max_in_flight = base_seed, logprobs, max_in_flight
         self.on_complete = on_complete
+        tokenizer = getattr(engine, "tokenizer", None)  # engines that tokenise locally (vllm, hf; openai with one)
+        self._count_tokens = None if tokenizer is None else (lambda text: len(encode(tokenizer, text, add_special_tokens=False)))
 
     def run(self, todo: list[SampleRun]) -> None:
         loglik = [sr for sr in todo if any(i.request_type != "generate_until" for i in sr.sample.instances)]
@@ -136,7 +139,7 @@ class BenchmarkExecutor:
         records, prompts = [], {}
         for n, sr in enumerate(done):
             responses = [[r for r in per] for per in sr.responses]
-            extracted, metrics = self.bench.score(sr.sample, [[lm_eval_answer(r) for r in per] for per in responses])
+            extracted, metrics = self.bench.score(sr.sample, [[lm_eval_answer(r) for r in per] for per in responses], self._count_tokens)
             judge = None
             if judged is not None:
                 judge, judge_prompt = judged[n]

@@ -99,7 +99,7 @@ def run_job(spec: RunSpec) -> dict[str, Any]:
                 bench_meta[b.name] = {
                     "task": b.task,
                     "metric": bench.metric_key,
-                    "area": b.area,
+                    "area": bench.spec.area,  # NIA files: the file's own area when the config names none
                     "n_samples": len(samples),
                     "generation": asdict(b.generation),
                     "task_versions": bench.versions(),

@@ -125,10 +125,17 @@ class BenchmarkTasks:
                 out.append(Sample(task=name, doc_id=doc_id, doc=doc, instances=insts, target=task.doc_to_target(doc)))
         return out
 
-    def score(self, sample: Sample, responses: list[list[Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    def context_field(self, task: str) -> str | None:
+        """The document field a (long-context) task declares as its context, `metadata.context_field`."""
+        return (self.tasks[task].config.metadata or {}).get("context_field")
+
+    def score(
+        self, sample: Sample, responses: list[list[Any]], count_tokens: Callable[[str], int] | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         """Filter and score one sample-run. `responses[i]` holds the answers to instance i (one per repeat):
         strings for generate_until, (loglikelihood, is_greedy) for loglikelihood.
-        Returns (what each filter extracted, {"metric,filter": value})."""
+        Returns (what each filter extracted, {"metric,filter": value}). With `count_tokens` (the model's
+        tokenizer), a task that declares a context field also gets `context_tokens,none`: its length in tokens."""
         task = self.tasks[sample.task]
         # Reasoning traces are not answers: filters and metrics see the text after </think> (records keep all).
         responses = [[strip_thinking(r) if isinstance(r, str) else r for r in per] for per in responses]
@@ -150,6 +157,9 @@ class BenchmarkTasks:
                 extracted[filt] = filtered[0] if len(filtered) == 1 else filtered
             for metric, value in task.process_results(sample.doc, filtered).items():
                 metrics[f"{metric},{filt}"] = value
+        context = self.context_field(sample.task)
+        if count_tokens is not None and context and sample.doc.get(context):
+            metrics["context_tokens,none"] = float(count_tokens(str(sample.doc[context])))
         return extracted, metrics
 
 
@@ -166,15 +176,18 @@ def _apply_date_window(task, window: dict[str, str]) -> None:
 
 def _load_nia(spec: BenchmarkSpec, resolver: DatasetResolver) -> BenchmarkTasks:
     """Any NIA-format file, by path: the agency's private sets plug in with no code change."""
+    from harness.nia.schema import file_area
     from harness.nia.task import task_config
     from harness.tasks.data import DatasetUse, sha256_file
 
     try:
-        cfg = task_config(spec.name, spec.path, spec.mode or "generate")
+        cfg, items = task_config(spec.name, spec.path, spec.mode or "generate")
     except ValueError as err:
         raise ConfigError(str(err), file=spec.config_file, field=f"suite.benchmarks.{spec.name}.mode") from None
     resolver.used.append(DatasetUse(id=str(spec.path), config=None, source="local", files={str(spec.path): sha256_file(Path(spec.path))}))
     loaded = task_manager_for(()).load(cfg)
+    if spec.area is None:  # a file whose items share one area counts for that area (the NIA score weights areas)
+        spec = dataclasses.replace(spec, area=file_area(items))
     return BenchmarkTasks(spec, dict(loaded["tasks"]))
 
 

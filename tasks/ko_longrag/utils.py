@@ -1,22 +1,29 @@
-"""Ko-LongRAG: questions over long Korean documents. The answer must appear in the response (normalised);
-the context length is recorded per sample (characters; the prompt's token count is in the records)."""
+"""Ko-LongRAG (LGAI-EXAONE/Ko-LongRAG): questions over long Korean documents.
+
+Rows carry `context` (the documents), `question`, `answer`, `titles` and `prompt`, the dataset's own prompt
+template with {titles}, {context} and {question} slots, used when present. The reference answer must appear
+in the response (NFKC, case and spacing normalised): a rule proxy for the LLM judge LG's report used.
+`context_chars` is recorded per sample here; the runner adds `context_tokens` (the model's tokenizer) for the
+field named in the task's metadata.context_field.
+"""
 
 import re
 import unicodedata
 
-from harness.scorers.choice import field
+DEFAULT_PROMPT = "다음 문서를 읽고 질문에 답하세요.\n\n{context}\n\n질문: {question}\n답:"
 
 
-def _join(value):
+def _text(value):
     if isinstance(value, list):
         return "\n\n".join(v if isinstance(v, str) else str(v.get("text", v)) for v in value)
     return str(value)
 
 
 def _normalise(doc):
-    answer = field(doc, "answer", "answers", "gold_answer")
-    return {"question": str(field(doc, "question", "query")), "context_text": _join(field(doc, "context", "contexts", "documents", "passages")),
-            "answers": [str(a) for a in answer] if isinstance(answer, list) else [str(answer)]}
+    answer = doc["answer"]
+    titles = doc.get("titles") or []
+    return {"context_text": _text(doc["context"]), "answers": [str(a) for a in answer] if isinstance(answer, list) else [str(answer)],
+            "titles_text": ", ".join(map(str, titles)) if isinstance(titles, list) else str(titles)}
 
 
 def process_docs(dataset):
@@ -24,7 +31,11 @@ def process_docs(dataset):
 
 
 def doc_to_text(doc):
-    return f"다음 문서를 읽고 질문에 답하세요.\n\n{doc['context_text']}\n\n질문: {doc['question']}\n답:"
+    template = doc.get("prompt") or DEFAULT_PROMPT
+    if "{context}" not in template:  # a prompt already filled in: use it as it is
+        return template
+    # str.replace, not format: documents contain braces.
+    return template.replace("{titles}", doc["titles_text"]).replace("{context}", doc["context_text"]).replace("{question}", str(doc["question"]))
 
 
 def _norm(s):
