@@ -22,6 +22,7 @@ from harness.paths import SAMPLES_DIR
 
 LOCAL_BUILDERS = {"json", "csv", "parquet", "text", "arrow"}
 EXTENSIONS = {".jsonl": "json", ".json": "json", ".parquet": "parquet"}
+MIRROR_MANIFEST = "MIRROR.json"  # written by scripts/fetch_datasets.py beside the mirrored datasets
 
 
 def jsonl_objects(path: Path) -> Iterator[tuple[int, dict]]:
@@ -66,6 +67,7 @@ class DatasetResolver:
         self.data = data
         self.pinned = pinned
         self.root = SAMPLES_DIR if data.source == "sample" else data.root
+        self.mirrored = _mirror_revisions(self.root) if data.source == "mirror" else {}
         self.used: list[DatasetUse] = []
 
     def local_files(self, dataset_id: str, config: str | None) -> dict[str, Path]:
@@ -105,17 +107,30 @@ class DatasetResolver:
         if len(builders) != 1:
             raise DataError(f"mixed file types in {next(iter(files.values())).parent}", file=next(iter(files.values())).parent)
         ref = self.pinned.get(path)
+        revision = self._mirror_revision(path, name, ref.revision if ref else None)
         self.used.append(
             DatasetUse(
                 id=path,
                 config=name,
                 source=self.data.source,
-                revision=ref.revision if ref else None,
+                revision=revision,
                 files={str(f): sha256_file(f) for f in files.values()},
             )
         )
         split = kwargs.get("split")
         return original(builders.pop(), data_files={k: str(v) for k, v in files.items()}, split=split)
+
+    def _mirror_revision(self, path: str, name: str | None, pinned: str | None) -> str | None:
+        """The revision a mirror holds (MIRROR.json); a mirror of another revision than the one pinned is refused."""
+        held = self.mirrored.get((path, name or "default"))
+        if pinned and held and held != pinned:
+            raise DataError(
+                f"the mirror holds {path} ({name or 'default'}) at revision {held}, but the benchmark pins {pinned}: "
+                "re-run scripts/fetch_datasets.py or change the pin",
+                file=Path(self.root) / MIRROR_MANIFEST,
+                field="data.root",
+            )
+        return pinned or held
 
     @contextlib.contextmanager
     def active(self) -> Iterator[DatasetResolver]:
@@ -134,6 +149,18 @@ class DatasetResolver:
             yield self
         finally:
             datasets.load_dataset = original
+
+
+def _mirror_revisions(root: Path | None) -> dict[tuple[str, str], str]:
+    """(dataset id, config) → revision, from the MIRROR.json that scripts/fetch_datasets.py writes (if any)."""
+    path = Path(root) / MIRROR_MANIFEST if root else None
+    if path is None or not path.is_file():
+        return {}
+    try:
+        entries = json.loads(path.read_text())["datasets"]
+        return {(d["id"], d["config"]): d["revision"] for d in entries if d.get("revision")}
+    except (ValueError, KeyError, TypeError) as err:
+        raise DataError(f"unreadable mirror manifest ({err})", file=path) from None
 
 
 def _data_files(spec: Any) -> list[Path]:

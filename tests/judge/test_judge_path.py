@@ -50,5 +50,5 @@ def test_a_judged_pack_verifies_with_the_judge_rerun(tmp_path, tiny_model_dir):
     run_job(build_run_spec(cfg))
     assert verify_main([str(tmp_path / "p"), "verify.seed=3", "verify.fraction=1.0"]) == 0
     report = json.loads(next((tmp_path / "p" / "verification").glob("*.json")).read_text())
-    assert report["counts"]["identical"] == len(report["triples"]) == 10
+    assert report["counts"]["identical"] == len(report["triples"]) == len(RecordStore(tmp_path / "p").load("hle")) == 2 * 12
     assert all(t["score_identical"] for t in report["triples"])

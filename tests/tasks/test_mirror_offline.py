@@ -61,3 +61,37 @@ def test_a_dataset_missing_from_the_mirror_is_named(tmp_path):
     run = spec("suite=sample", f"data.root={tmp_path / 'empty'}")
     with pytest.raises(DataError, match="HAERAE-HUB/HAE_RAE_BENCH"):
         load_benchmark(run.benchmarks[0], DatasetResolver(run.data, {}))
+
+
+def test_the_mirror_revision_is_recorded_and_a_different_pin_refused(tmp_path):
+    from harness.config.spec import DatasetRef
+    from harness.tasks.data import MIRROR_MANIFEST
+
+    out = tmp_path / "mirror"
+    mirror([spec("suite=sample", "data=default")], out, load=fake_hub, resolve_revision=lambda i, r: r or f"sha-of-{i}")
+    run = spec("suite=sample", f"data.root={out}", "+suite.only=[hrm8k_ksm]")
+    resolver = DatasetResolver(run.data, {})
+    load_benchmark(run.benchmarks[0], resolver)
+    assert {u.revision for u in resolver.used} == {"sha-of-HAERAE-HUB/HRM8K"}  # the manifest names what was read
+    pinned = {"HAERAE-HUB/HRM8K": DatasetRef("HAERAE-HUB/HRM8K", revision="another-commit")}
+    with pytest.raises(DataError, match="at revision sha-of-HAERAE-HUB/HRM8K, but the benchmark pins another-commit") as err:
+        load_benchmark(run.benchmarks[0], DatasetResolver(run.data, pinned))
+    assert err.value.file == str(out / MIRROR_MANIFEST) and err.value.field == "data.root"
+    (out / MIRROR_MANIFEST).write_text("{not json")
+    with pytest.raises(DataError, match="unreadable mirror manifest"):
+        DatasetResolver(run.data, {})
+
+
+def test_pin_configs_writes_fetched_revisions_into_unpinned_configs(tmp_path):
+    from harness.tasks.mirror import pin_configs
+
+    (tmp_path / "a.yaml").write_text("# A\ntask: a\ndatasets:\n  - id: org/one\n    revision: null   # pinned on first mirror\n"
+                                     "    licence: MIT\n  - id: org/two\n    revision: null\n")
+    (tmp_path / "b.yaml").write_text("task: b\ndatasets:\n  - id: org/one\n    revision: keep-me\n")
+    doc = {"datasets": [{"id": "org/one", "config": "x", "revision": "abc123"}, {"id": "org/one", "config": "y", "revision": "abc123"},
+                        {"id": "org/two", "config": "x", "revision": "r1"}, {"id": "org/two", "config": "y", "revision": "r2"}]}
+    written = pin_configs(doc, tmp_path)
+    assert written == [(str(tmp_path / "a.yaml"), "org/one", "abc123")]  # org/two: two revisions, ambiguous, left alone
+    a = (tmp_path / "a.yaml").read_text().splitlines()
+    assert a[0] == "# A" and a[4].startswith("    revision: abc123   # pinned by scripts/fetch_datasets.py on ")
+    assert a[7] == "    revision: null" and "keep-me" in (tmp_path / "b.yaml").read_text()

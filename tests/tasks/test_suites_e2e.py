@@ -17,6 +17,8 @@ EXPECTED = {
     "nia": {"hrm8k_ksm", "kmmlu", "kmmlu_redux", "haerae", "ko_longrag", "kobbq", "kornat", "refusal_harmful", "over_refusal"},
     "individual/example": {"aime25", "gpqa_diamond", "mmlu_pro", "ifeval", "kmmlu_pro"},
 }
+# τ²'s tasks are the package's own (airline); its sample is two of them, an episode being a process of its own.
+FEWEST = {"tau2": 2}
 
 
 @pytest.mark.parametrize("suite", sorted(EXPECTED))
@@ -29,8 +31,8 @@ def test_suite_runs_on_its_sample_sets(suite, tmp_path, tiny_model_dir):
     store = RecordStore(tmp_path / "pack")
     for name, entry in summary.items():
         assert entry["complete"], (name, entry.get("problems"))
-        assert 3 <= entry["n_items"] <= 60
+        assert FEWEST.get(name, 10) <= entry["n_items"] <= 60, name
         assert len(store.load(name)) == 2 * entry["n_items"]
         assert 0.0 <= entry["mean"] <= 100.0
     if suite == "individual/example":
-        assert {b.name: b.target_score for b in spec.benchmarks}["aime25"] == 85.0
+        assert {b.name: b.target_score for b in spec.benchmarks}["aime25"] == 93.1
