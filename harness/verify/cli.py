@@ -1,4 +1,8 @@
-"""`harness verify <pack> verify.seed=<int> …`: integrity → draw → re-run → compare → verdict (exit 0/1/2)."""
+"""`harness verify <pack> verify.seed=<int> …`: integrity → prompts → draw → re-run → compare → verdict (exit 0/1/2).
+
+Nothing that can fail a pack on its files needs a model: integrity (pure) comes first, then the prompt check
+(task code, no engine); the one engine starts only for a pack that passed both.
+"""
 
 from __future__ import annotations
 
@@ -15,16 +19,25 @@ from harness.config.compose import compose
 from harness.errors import ConfigError, RecordError
 from harness.pack import layout
 from harness.pack.hashing import sha256_file
-from harness.verify.compare import IDENTICAL, NUMERIC_TIE, UNEXPLAINED, compare_generation, compare_loglikelihoods, compare_subset
+from harness.verify.compare import IDENTICAL, NUMERIC_TIE, UNEXPLAINED, compare_subset, compare_triple
 from harness.verify.draw import draw
-from harness.verify.integrity import check_manifest, check_model, check_records, check_scores, load_json
+from harness.verify.integrity import (
+    AGENT_TASK,
+    changed_records,
+    check_manifest,
+    check_model,
+    check_records,
+    check_scores,
+    check_settings,
+    load_json,
+)
 from harness.verify.problems import Problem
 from harness.verify.report import write_report
 
 USAGE = "usage: harness verify <results/run_id> verify.seed=<int> [verify.fraction=0.05 | verify.samples=N] [model.path=…]"
 
 
-def _setup_differences(manifest: dict, model_cfg: dict, engine_info: dict | None) -> list[str]:
+def _setup_differences(manifest: dict, model_cfg: dict, engine_info: dict | None, batch_invariant: bool) -> list[str]:
     from harness.pack.manifest import hardware, package_versions
 
     diffs = []
@@ -33,10 +46,16 @@ def _setup_differences(manifest: dict, model_cfg: dict, engine_info: dict | None
         if now_pk.get(name) != was_pk.get(name):
             diffs.append(f"package {name}: run {was_pk.get(name)}, verification {now_pk.get(name)}")
     was_hw, now_hw = manifest.get("hardware", {}), hardware()
-    for key in ("gpus", "cpu", "machine"):
+    for key in ("gpus", "cpu", "cpu_count", "machine"):
         if was_hw.get(key) != now_hw.get(key):
             diffs.append(f"{key}: run {was_hw.get(key)}, verification {now_hw.get(key)}")
-    was_args = (manifest.get("engine") or {}).get("engine_args") or {}
+    was_engine, now_engine = manifest.get("engine") or {}, engine_info or {}
+    for key in ("engine", "vllm_version"):
+        if key in was_engine and key in now_engine and was_engine[key] != now_engine[key]:
+            diffs.append(f"{key}: run {was_engine[key]}, verification {now_engine[key]}")
+    if bool(was_engine.get("batch_invariant")) != batch_invariant:
+        diffs.append(f"batch-invariant mode (VLLM_BATCH_INVARIANT): run {bool(was_engine.get('batch_invariant'))}, verification {batch_invariant}")
+    was_args = was_engine.get("engine_args") or {}
     for key in sorted(set(was_args) | set(model_cfg.get("engine_args") or {})):
         a, b = was_args.get(key), (model_cfg.get("engine_args") or {}).get(key)
         if a != b:
@@ -58,7 +77,7 @@ def _run_spec(pack: Path, cfg) -> Any:
     return build_run_spec(run_cfg)
 
 
-def main(argv: list[str]) -> int:
+def _settings(argv: list[str]) -> tuple[Path, dict, Any]:
     positional = [a for a in argv if "=" not in a and not a.startswith("-")]
     if len(positional) != 1:
         raise ConfigError(USAGE)
@@ -72,47 +91,89 @@ def main(argv: list[str]) -> int:
         raise ConfigError(str(err).splitlines()[0] + " (give verify.seed=<int>)", file="configs/verify/default.yaml", field="verify.seed") from None
     if v["samples"] is None and not (0 < float(v["fraction"]) <= 1):
         raise ConfigError(f"fraction must be in (0, 1], got {v['fraction']}", field="verify.fraction")
+    if v["samples"] is not None and int(v["samples"]) < 1:
+        raise ConfigError(f"samples must be at least 1, got {v['samples']}", field="verify.samples")
+    return pack, v, cfg
 
+
+def _diagnose(pack: Path, spec_doc: dict, records: dict, run_spec: Any, model_ok: bool, benches: set[str]) -> tuple[list[Problem], str | None]:
+    """Name the field of each changed record (no engine): see harness/verify/diagnose.py."""
+    changed = changed_records(pack, spec_doc)
+    if not changed:
+        return [], None
+    from harness.verify.diagnose import diagnose, load_decoder
+    from harness.verify.rerun import load_tasks, rebuild_samples
+
+    try:
+        decode = load_decoder(Path(run_spec.model.tokenizer or run_spec.model.path)) if model_ok and (run_spec.model.tokenizer or run_spec.model.path) else None
+        tasks = load_tasks(run_spec, set(changed) & benches)
+        return diagnose(changed, records, decode, tasks, rebuild_samples(run_spec, tasks)), None
+    except Exception as err:  # the verdict is FAIL already; a diagnosis that cannot run must not hide it
+        return [], f"{type(err).__name__}: {err}"
+
+
+def main(argv: list[str]) -> int:
+    pack, v, cfg = _settings(argv)
     manifest, spec_doc = load_json(pack, layout.MANIFEST), load_json(pack, layout.SPEC)
     model_doc = load_json(pack, layout.MODEL)
     run_spec = _run_spec(pack, cfg)
+    pol = v["policy"]
     report: dict[str, Any] = {"verdict": None, "pack": manifest.get("run_id"), "pack_dir": str(pack), "reasons": [],
                               "manifest_sha256": sha256_file(pack / layout.MANIFEST),
-                              "verifier": {**{k: v[k] for k in ("seed", "fraction", "samples", "epsilon", "ll_tolerance", "batch_invariant")}, "policy": v["policy"], "model_path": run_spec.model.path}}
+                              "run": {"engine": (manifest.get("engine") or {}).get("engine"), "batch_invariant": bool((manifest.get("engine") or {}).get("batch_invariant")),
+                                      "repeats": spec_doc.get("repeats"), "seed": spec_doc.get("seed")},
+                              "verifier": {**{k: v[k] for k in ("seed", "fraction", "samples", "epsilon", "ll_tolerance", "batch_invariant", "diagnose")},
+                                           "policy": pol, "model_path": run_spec.model.path}}
+    rerunnable = {b.name for b in run_spec.benchmarks if b.task != AGENT_TASK}
 
-    # 1. Integrity, before any compute.
+    # 1. Integrity, before any compute: pure checks of files, records, seeds, settings, scores and weights.
     problems: list[Problem] = check_manifest(pack, manifest)
     records, found = check_records(pack, spec_doc)
-    problems += found + check_scores(pack, spec_doc, records)
+    problems += found + check_settings(spec_doc, records) + check_scores(pack, spec_doc, records)
     if run_spec.model.path:
         problems += check_model(Path(run_spec.model.path), model_doc)
-    report["integrity"] = {"problems": [p.to_dict() for p in problems]}
-    if problems and v["policy"]["fail_on_integrity"]:
+    report["integrity"] = {"model_checked": bool(run_spec.model.path)}
+    if problems and pol["fail_on_integrity"]:
+        if v["diagnose"]:
+            more, error = _diagnose(pack, spec_doc, records, run_spec, not any(p.check == "model" for p in problems), rerunnable)
+            problems += more
+            report["integrity"]["diagnosis_error"] = error
+        report["integrity"]["problems"] = [p.to_dict() for p in problems]
         report["verdict"] = "FAIL"
         report["reasons"] = [f"{len(problems)} integrity problem(s); nothing was re-run"] + [str(p) for p in problems[:20]]
         return _finish(pack, report)
+    report["integrity"]["problems"] = [p.to_dict() for p in problems]
 
-    # 2. The draw.
+    # 2. Every record's prompts are the task's own rendering (task code, still no engine).
+    from harness.verify.rerun import load_tasks, prompt_problems, rebuild_samples, rerun_triples
+
+    tasks = load_tasks(run_spec, rerunnable)
+    samples = rebuild_samples(run_spec, tasks)
+    prompt_probs = prompt_problems(records, samples)
+    report["prompts"] = {"checked": sorted(samples), "problems": [p.to_dict() for p in prompt_probs]}
+    if prompt_probs and pol["fail_on_prompt_mismatch"]:
+        report["verdict"] = "FAIL"
+        report["reasons"] = [f"the recorded prompts of {len(prompt_probs)} benchmark(s) are not the task's; nothing was re-run"] + [str(p) for p in prompt_probs]
+        return _finish(pack, report)
+
+    # 3. The draw.
     population = {b: [(r.sample_id, r.run) for r in recs] for b, recs in records.items()}
     triples = draw(population, seed=int(v["seed"]), run_id=str(manifest.get("run_id")),
                    fraction=None if v["samples"] is not None else float(v["fraction"]), samples=v["samples"])
     report["draw"] = {"triples": [t.to_dict() for t in triples], "per_benchmark": dict(Counter(t.benchmark for t in triples))}
 
-    # 3. The re-run: one engine, every drawn request in one batch.
+    # 4. The re-run: one engine, every drawn request in one batch.
     from harness.engines.factory import make_engine
     from harness.records.store import RecordStore
-    from harness.verify.rerun import load_tasks, rebuild_samples, rerun_triples
 
     # Agent episodes (τ²) are checked for integrity like everything else but not re-run yet.
     agent = {b.name for b in run_spec.benchmarks if b.task == "tau2"}
     report["not_rerun"] = [dict(t.to_dict(), reason="agent episode: integrity-checked, re-run not supported") for t in triples if t.benchmark in agent]
     triples = [t for t in triples if t.benchmark not in agent]
-    tasks = load_tasks(run_spec, {t.benchmark for t in triples})
     engine = make_engine(run_spec.model, seed=run_spec.seed)
     needs_judge = any(tasks[b].spec.judge for b in tasks) and run_spec.judge_model is not None
     judge_engine = make_engine(run_spec.judge_model, seed=run_spec.seed) if needs_judge else engine
     try:
-        samples = rebuild_samples(run_spec, tasks, engine)
         store = RecordStore(pack)
         prompts = {b: store.load_prompts(b) for b in tasks}
         by_key = {(r.benchmark, r.sample_id, r.run): r for recs in records.values() for r in recs}
@@ -123,32 +184,21 @@ def main(argv: list[str]) -> int:
         engine.close()
         if judge_engine is not engine:
             judge_engine.close()
-    report["setup_differences"] = _setup_differences(manifest, OmegaConf.to_container(OmegaConf.create(run_spec.config["model"])), report.get("engine"))
+    report["setup_differences"] = _setup_differences(manifest, OmegaConf.to_container(OmegaConf.create(run_spec.config["model"])),
+                                                     report.get("engine"), bool(v["batch_invariant"]))
     report["batch_invariant_env"] = os.environ.get("VLLM_BATCH_INVARIANT")
     report["prompt_notes"] = [p.to_dict() for p in rerun_problems]
 
-    # 4. The comparison.
-    rows, rec_scores, new_scores = [], [], []
-    for t in triples:
-        rec, new = by_key[(t.benchmark, t.sample_id, t.run)], fresh[t]
-        key = spec_doc["benchmarks"][t.benchmark]["metric"]
-        a, b = rec.metrics.get(key), new.metrics.get(key)
-        same_score = a == b
-        if rec.responses and rec.responses[0].request_type == "loglikelihood":
-            div = compare_loglikelihoods(rec.responses, new.responses, float(v["ll_tolerance"]), float(v["epsilon"]), same_score)
-        else:
-            divs = [compare_generation(r, n, float(v["epsilon"])) for r, n in zip(rec.responses, new.responses)]
-            div = next((d for d in divs if d.kind == UNEXPLAINED), next((d for d in divs if d.kind == NUMERIC_TIE), divs[0]))
-        rows.append({**t.to_dict(), "divergence": div.to_dict(), "recorded_score": a, "rerun_score": b, "score_identical": same_score})
-        rec_scores.append(float(a or 0.0))
-        new_scores.append(float(b or 0.0))
+    # 5. The comparison, per triple and over the subset.
+    rows = [{**t.to_dict(), **compare_triple(by_key[(t.benchmark, t.sample_id, t.run)], fresh[t].responses, fresh[t].metrics,
+                                             spec_doc["benchmarks"][t.benchmark]["metric"], float(v["epsilon"]), float(v["ll_tolerance"]))}
+            for t in triples]
     counts = Counter(r["divergence"]["kind"] for r in rows)
     counts["score_changed"] = sum(not r["score_identical"] for r in rows)
-    subset = compare_subset(rec_scores, new_scores)
+    subset = compare_subset([float(r["recorded_score"] or 0.0) for r in rows], [float(r["rerun_score"] or 0.0) for r in rows])
     report.update(triples=rows, counts=dict(counts), subset=subset.to_dict())
 
-    # 5. The verdict.
-    pol = v["policy"]
+    # 6. The verdict.
     reasons = []
     if counts.get(UNEXPLAINED, 0) > int(pol["max_unexplained"]):
         reasons.append(f"{counts[UNEXPLAINED]} unexplained divergence(s) (policy allows {pol['max_unexplained']})")
@@ -156,6 +206,8 @@ def main(argv: list[str]) -> int:
         reasons.append(f"subset score moved by {subset.mean_difference:+.2f} points (tolerance {pol['max_score_difference']})")
     if problems:  # integrity problems under a lenient policy still show
         reasons.append(f"{len(problems)} integrity problem(s) tolerated by policy")
+    if prompt_probs:
+        reasons.append(f"prompts of {len(prompt_probs)} benchmark(s) differ from the task's rendering, tolerated by policy")
     report["verdict"] = "FAIL" if any("tolerated" not in r for r in reasons) else "PASS"
     report["reasons"] = reasons or [f"all {len(rows)} drawn triples identical ({counts.get(IDENTICAL, 0)}) or numeric ties ({counts.get(NUMERIC_TIE, 0)}); subset difference {subset.mean_difference:+.2f} points"]
     return _finish(pack, report)

@@ -27,19 +27,47 @@ def write_report(pack: Path, report: dict[str, Any]) -> Path:
     return out / f"{stem}.json"
 
 
+def _problem(p: dict[str, Any]) -> str:
+    return (f"- {p['check']}: `{p['file']}`" + (f" sample {p['sample']}" if p.get("sample") else "")
+            + (f" field `{p['field']}`" if p.get("field") else "") + f": {p['message']}")
+
+
+def _note(d: dict[str, Any]) -> str:
+    if d.get("position") is None:
+        return d.get("detail", "")
+    margins = ", ".join(f"{k} {d[f'margin_{k}']:.3f}" for k in ("recorded", "rerun") if d.get(f"margin_{k}") is not None)
+    return (f"first differing token #{d['position']}: {d.get('recorded_token')} → {d.get('rerun_token')}"
+            + (f" (top-two margin {margins})" if margins else "") + f"; {d.get('detail', '')}")
+
+
 def markdown(r: dict[str, Any]) -> str:
     lines = [f"# Verification of `{r['pack']}`: **{r['verdict']}**", "",
-             f"Created {r['created']}. Manifest sha256 `{r.get('manifest_sha256')}`.", ""]
+             f"Created {r['created']}. Manifest sha256 `{r.get('manifest_sha256')}` (hand this to whoever relies on the verdict).", ""]
     lines += ["## Why", ""] + [f"- {x}" for x in r["reasons"]] + [""]
-    v = r["verifier"]
-    lines += ["## Settings", "", f"seed {v['seed']}, " + (f"{v['samples']} triples" if v.get("samples") else f"fraction {v['fraction']}")
-              + f", ε = {v['epsilon']} nats, log-likelihood tolerance {v['ll_tolerance']}, batch-invariant: {v['batch_invariant']}", ""]
-    problems = r["integrity"]["problems"]
-    lines += ["## Integrity", ""] + ([f"- {p['check']}: `{p['file']}`" + (f" sample {p['sample']}" if p.get("sample") else "")
-                                       + (f" field `{p['field']}`" if p.get("field") else "") + f": {p['message']}" for p in problems] or ["All files, records, seeds, scores and model hashes check out."]) + [""]
+    v, run = r["verifier"], r.get("run") or {}
+    lines += ["## Settings", "", f"Seed {v['seed']}, " + (f"{v['samples']} triples" if v.get("samples") else f"fraction {v['fraction']}")
+              + f"; ε = {v['epsilon']} nats; log-likelihood tolerance {v['ll_tolerance']}. Policy: "
+              + ", ".join(f"{k} = {x}" for k, x in v["policy"].items()) + ".", "",
+              f"Batch-invariant mode (VLLM_BATCH_INVARIANT): run {run.get('batch_invariant')}, re-run {v['batch_invariant']}"
+              + (f" (environment at re-run: {r['batch_invariant_env']!r})" if "batch_invariant_env" in r else "") + ".", ""]
+    integ = r["integrity"]
+    lines += ["## Integrity", ""] + ([_problem(p) for p in integ["problems"]] or
+                                      ["All files, records, seeds, settings, scores" + (" and model hashes" if integ.get("model_checked") else "") + " check out."])
+    if not integ.get("model_checked"):
+        lines.append("- The model was not hashed: the engine has no local model path (a server).")
+    if integ.get("diagnosis_error"):
+        lines.append(f"- Changed fields could not be named: {integ['diagnosis_error']}")
+    lines.append("")
+    if r.get("prompts"):
+        lines += ["## Prompts", ""] + ([_problem(p) for p in r["prompts"]["problems"]] or
+                                        [f"Every record's prompts are the task's own rendering ({', '.join(r['prompts']['checked'])})."]) + [""]
+    if r.get("engine"):
+        e = r["engine"]
+        lines += ["## Engine", "", f"{e.get('engine')} " + (f"{e['vllm_version']} " if e.get("vllm_version") else "")
+                  + f"on `{e.get('path')}`; engine arguments `{json.dumps(e.get('engine_args'), default=str)}`.", ""]
     if r.get("setup_differences"):
         lines += ["## Setup differences from the run", ""] + [f"- {d}" for d in r["setup_differences"]] + [""]
-    if r.get("triples"):
+    if "triples" in r:
         c = r["counts"]
         lines += ["## Re-run", "", f"{len(r['triples'])} triples: {c.get('identical', 0)} identical, {c.get('numeric-tie', 0)} numeric ties, "
                   f"{c.get('unexplained', 0)} unexplained; {c.get('score_changed', 0)} with a changed score.", ""]
@@ -49,9 +77,13 @@ def markdown(r: dict[str, Any]) -> str:
         lines += ["| benchmark | sample | run | output | score recorded → re-run | note |", "|---|---|---|---|---|---|"]
         for t in r["triples"]:
             d = t["divergence"]
-            lines.append(f"| {t['benchmark']} | {t['sample_id']} | {t['run']} | {d['kind']} | {t['recorded_score']} → {t['rerun_score']} | {d.get('detail', '')} |")
+            lines.append(f"| {t['benchmark']} | {t['sample_id']} | {t['run']} | {d['kind']} | {t['recorded_score']} → {t['rerun_score']} | {_note(d)} |")
+        lines.append("")
+        lines += [_problem(p) for p in r.get("prompt_notes") or []]
+        lines += [f"- {t['benchmark']} {t['sample_id']} run {t['run']}: not re-run ({t['reason']})" for t in r.get("not_rerun") or []]
         lines.append("")
     if r.get("draw"):
-        lines += ["## The draw", "", f"Re-derive with `harness verify <pack> verify.seed={v['seed']}` and the same fraction/samples: "
-                  + ", ".join(f"{b}: {n}" for b, n in r["draw"]["per_benchmark"].items()), ""]
+        lines += ["## The draw", "", f"Re-derive with `harness verify <pack> verify.seed={v['seed']}` and the same "
+                  + ("`verify.samples`" if v.get("samples") else "`verify.fraction`") + " (the generator is seeded from the seed and the run id): "
+                  + ", ".join(f"{b}: {n}" for b, n in r["draw"]["per_benchmark"].items()) + ". The triples are listed in the JSON report.", ""]
     return "\n".join(lines)

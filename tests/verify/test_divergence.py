@@ -91,3 +91,35 @@ def test_integrity_draw_and_comparison_import_no_model_stack():
             "bad = [m for m in ('vllm', 'lm_eval', 'torch', 'transformers') if m in sys.modules]; print(bad); sys.exit(bool(bad))")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_the_same_output_scored_differently_is_unexplained():
+    from harness.records.schema import SampleRecord
+    from harness.verify.compare import compare_triple
+
+    out = gen([5, 7], SHARED)
+    rec = SampleRecord(benchmark="b", task="t", sample_id="t/0", doc_id=0, run=0, seed=1, doc_sha256="d",
+                       responses=[out], metrics={"exact_match,none": 1.0})
+    same = compare_triple(rec, [out], {"exact_match,none": 1.0}, "exact_match,none", 0.25, 1e-3)
+    assert same["divergence"]["kind"] == IDENTICAL and same["score_identical"]
+    rescored = compare_triple(rec, [out], {"exact_match,none": 0.0}, "exact_match,none", 0.25, 1e-3)
+    assert rescored["divergence"]["kind"] == UNEXPLAINED and not rescored["score_identical"]
+    assert "scoring did not reproduce" in rescored["divergence"]["detail"]
+
+
+def test_text_that_its_token_ids_do_not_decode_to_is_named():
+    from harness.records.schema import SampleRecord
+    from harness.verify.diagnose import text_problems
+
+    decode = {(1, 2, 3): "The answer is 4.\n\nQ:", (1, 2): "The answer is 4."}.__getitem__
+
+    def rec(text, ids, finish):
+        resp = Response(request_type="generate_until", prompt_sha256="p", text=text, token_ids=ids, finish_reason=finish,
+                        settings={"stop": ["\n\n"]})
+        return SampleRecord(benchmark="b", task="t", sample_id="t/0", doc_id=0, run=1, seed=1, doc_sha256="d", responses=[resp])
+
+    decode_ids = lambda ids: decode(tuple(ids))  # noqa: E731
+    assert text_problems("b", rec("The answer is 4.", [1, 2, 3], "stop"), decode_ids) == []  # cut at the stop string
+    assert text_problems("b", rec("The answer is 4.", [1, 2], "length"), decode_ids) == []
+    assert [p.field for p in text_problems("b", rec("The answer is 5.", [1, 2], "length"), decode_ids)] == ["responses.0.text"]
+    assert [p.sample for p in text_problems("b", rec("The answer", [1, 2], "length"), decode_ids)] == ["t/0 run 1"]  # truncated

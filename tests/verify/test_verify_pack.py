@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="session")
 def clean_pack(tmp_path_factory, tiny_model_dir):
     out = tmp_path_factory.mktemp("verify") / "pack"
-    cfg = compose("run", ["model=tiny", "run.repeats=3", f"out={out}"], return_hydra_config=True)
+    cfg = compose("run", ["model=tiny", "run.repeats=3", "run.max_samples=2", f"out={out}"], return_hydra_config=True)
     run_job(build_run_spec(cfg, dict(cfg.hydra.runtime.choices)))
     return out
 
@@ -61,6 +61,19 @@ def test_clean_pack_passes_and_originals_are_untouched(pack):
     assert report["batch_invariant_env"] is None and report["verifier"]["batch_invariant"] is False
     assert pack_files(pack) == before  # verification/ is outside the manifest; nothing else changed
     assert (pack / "verification").is_dir() and list((pack / "verification").glob("*.md"))
+    assert report["prompts"]["problems"] == [] and set(report["prompts"]["checked"]) == {"haerae", "hrm8k_ksm"}
+    assert report["engine"]["engine"] == "vllm" and report["run"]["batch_invariant"] is False
+
+
+def test_the_report_lists_the_draw_anyone_can_rederive(pack):
+    from harness.records.store import RecordStore
+    from harness.verify.draw import draw
+
+    _, report = verify(pack, "verify.samples=6")
+    population = {b: [(r.sample_id, r.run) for r in RecordStore(pack).load(b)] for b in ("haerae", "hrm8k_ksm")}
+    rederived = draw(population, seed=11, run_id=report["pack"], samples=6)
+    assert report["draw"]["triples"] == [t.to_dict() for t in rederived]
+    assert [(t["benchmark"], t["sample_id"], t["run"]) for t in report["triples"]] == [(t.benchmark, t.sample_id, t.run) for t in rederived]
 
 
 def test_edited_output_text_fails_naming_the_sample(pack):
@@ -70,6 +83,8 @@ def test_edited_output_text_fails_naming_the_sample(pack):
     probs = _problems(report)
     assert any(p["file"] == "records/hrm8k_ksm.jsonl" and p["check"] == "manifest" for p in probs)
     assert any(p["sample"] == sample and "changed" in p["message"] for p in probs)
+    assert any(p["sample"] == sample and p["field"] == "responses.0.text" for p in probs)  # the field, from its token ids
+    assert not any(p["field"] and p["field"].startswith("responses") and p["sample"] != sample for p in probs)
 
 
 def test_edited_metric_fails_naming_the_sample_and_the_scores(pack):
@@ -77,8 +92,10 @@ def test_edited_metric_fails_naming_the_sample_and_the_scores(pack):
     code, report = verify(pack)
     probs = _problems(report)
     assert code == 1
-    assert any(p["sample"] == sample for p in probs)
-    assert any(p["check"] == "scores" and p["file"] in ("runs.json", "summary.json") and "haerae" in p["message"] for p in probs)
+    assert any(p["sample"] == sample and "changed" in p["message"] for p in probs)
+    assert any(p["sample"] == sample and p["field"] == "metrics.acc,none" and "re-scored" in p["message"] for p in probs)
+    assert any(p["check"] == "scores" and p["file"] == "runs.json" and "acc,none" in p["message"] for p in probs)
+    assert any(p["check"] == "scores" and p["file"] == "summary.json" and "haerae" in p["message"] for p in probs)
 
 
 def test_deleted_record_fails(pack):
@@ -107,7 +124,8 @@ def test_changed_seed_fails_naming_the_seed(pack):
     sample = _edit_record(pack, "hrm8k_ksm", 1, lambda o: o.update(seed=o["seed"] + 1))
     code, report = verify(pack)
     assert code == 1
-    assert any(p["check"] == "seeds" and p["sample"] == sample and p["field"] == "seed" for p in _problems(report))
+    assert any(p["check"] == "seeds" and p["sample"] == sample and p["field"] == "seed" and "!= derived" in p["message"]
+               for p in _problems(report))
 
 
 def test_edited_summary_mean_fails(pack):
@@ -141,7 +159,7 @@ def test_the_draw_is_reproducible_stratified_and_seed_dependent(clean_pack):
     a = draw(population, seed=1, run_id="r", fraction=0.05)
     assert a == draw(population, seed=1, run_id="r", fraction=0.05)
     assert a != draw(population, seed=2, run_id="r", fraction=0.05)
-    assert {t.benchmark for t in a} == {"haerae", "hrm8k_ksm"}  # 5% of 45 and of 36 rounds up to ≥ 1 each
+    assert {t.benchmark for t in a} == {"haerae", "hrm8k_ksm"}  # 5% of 30 and of 6 records rounds up to ≥ 1 each
     assert len(set(a)) == len(a)
     b = draw(population, seed=1, run_id="r", samples=20)
     assert 18 <= len(b) <= 22 and {t.benchmark for t in b} == {"haerae", "hrm8k_ksm"}
@@ -159,20 +177,112 @@ def test_usage_errors_exit_2(clean_pack, tmp_path):
 def test_a_forged_output_with_a_rebuilt_manifest_is_caught_by_the_rerun(pack):
     """A forger who edits an output and rewrites the hash index and manifest passes integrity; the re-run
     still finds the output does not reproduce."""
-    from harness.pack.hashing import line_hashes
-    from harness.pack.manifest import write_manifest
-
     def forge(o):
         r = o["responses"][0]
         r["token_ids"] = [t + 1 for t in r["token_ids"]]  # another output, same score (0 stays 0)
 
     sample = _edit_record(pack, "hrm8k_ksm", 2, forge)
-    records = pack / "records" / "hrm8k_ksm.jsonl"
-    records.with_suffix(".sha256").write_text("".join(f"{x}\n" for x in line_hashes(records)))
-    manifest = json.loads((pack / "manifest.json").read_text())
-    write_manifest(pack, **{k: manifest[k] for k in ("run_id", "engine", "datasets", "settings")})
+    _rebuild_manifest(pack)
     code, report = verify(pack, "verify.fraction=1.0")
     assert _problems(report) == []
     forged = [t for t in report["triples"] if f"{t['sample_id']} run {t['run']}" == sample]
     assert code == 1 and forged and forged[0]["divergence"]["kind"] == "unexplained"
     assert report["counts"]["unexplained"] == 1
+
+
+def test_a_deleted_score_file_fails_by_name(pack):
+    (pack / "summary.json").unlink()
+    code, report = verify(pack)
+    assert code == 1  # a tampered pack is a FAIL, not an input error
+    assert any(p["check"] == "manifest" and p["file"] == "summary.json" and "missing" in p["message"] for p in _problems(report))
+
+
+def test_unreadable_lines_and_schema_errors_are_named_by_line_and_sample(pack):
+    path = pack / "records" / "haerae.jsonl"
+    lines = path.read_text().splitlines()
+    obj = json.loads(lines[0])
+    obj["run"] = "first"
+    path.write_text("\n".join([json.dumps(obj, ensure_ascii=False)] + lines[1:] + ["{not json"]) + "\n")
+    code, report = verify(pack)
+    probs = _problems(report)
+    assert code == 1
+    assert any(p["message"].startswith("line 1:") and p["field"] == "run" and p["sample"] == f"{obj['sample_id']} run first" for p in probs)
+    assert any(f"line {len(lines) + 1} is not valid JSON" in p["message"] for p in probs)
+
+
+def test_settings_other_than_spec_json_claims_fail(pack):
+    sample = _edit_record(pack, "hrm8k_ksm", 0, lambda o: o["responses"][0]["settings"].update(temperature=0.0))
+    code, report = verify(pack)
+    assert code == 1
+    assert any(p["check"] == "settings" and p["sample"] == sample and p["field"] == "responses.0.settings.temperature" for p in _problems(report))
+
+
+def _rebuild_manifest(pack):
+    """What a forger does after editing: rewrite the per-record hash indexes and the manifest."""
+    from harness.pack.hashing import line_hashes
+    from harness.pack.manifest import write_manifest
+
+    for records in (pack / "records").glob("*.jsonl"):
+        records.with_suffix(".sha256").write_text("".join(f"{x}\n" for x in line_hashes(records)))
+    manifest = json.loads((pack / "manifest.json").read_text())
+    write_manifest(pack, **{k: manifest[k] for k in ("run_id", "engine", "datasets", "settings")})
+
+
+def test_prompts_that_are_not_the_tasks_fail_before_any_engine_starts(pack, monkeypatch):
+    """A hint slipped into a prompt, with every hash rewritten to match, passes integrity; the task's own
+    rendering of the prompt does not match the record."""
+    import harness.engines.factory as factory
+    from harness.pack.hashing import sha256_text
+
+    monkeypatch.setattr(factory, "make_engine", lambda *a, **k: pytest.fail("an engine was started"))
+    prompts_file = pack / "prompts" / "hrm8k_ksm.jsonl"
+    entries = [json.loads(x) for x in prompts_file.read_text().splitlines()]
+    old = entries[0]["sha256"]
+    entries[0]["text"] += " (Hint: the answer is small.)"
+    entries[0]["sha256"] = new = sha256_text(entries[0]["text"])
+    prompts_file.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries))
+    records = pack / "records" / "hrm8k_ksm.jsonl"
+    records.write_text(records.read_text().replace(old, new))
+    _rebuild_manifest(pack)
+    code, report = verify(pack)
+    assert code == 1 and _problems(report) == [] and "engine" not in report and "triples" not in report
+    assert [p["file"] for p in report["prompts"]["problems"]] == ["prompts/hrm8k_ksm.jsonl"]
+    assert report["prompts"]["problems"][0]["sample"].startswith("hrm8k_mv_ksm/")
+
+
+def test_a_prompt_text_edited_under_its_old_name_is_named(pack):
+    prompts_file = pack / "prompts" / "haerae.jsonl"
+    entries = [json.loads(x) for x in prompts_file.read_text().splitlines()]
+    entries[1]["text"] = entries[1]["text"].replace("\n", " ")
+    prompts_file.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries))
+    code, report = verify(pack)
+    assert code == 1
+    assert any(p["check"] == "prompts" and p["file"] == "prompts/haerae.jsonl" and p["message"].startswith("line 2:") and p["field"] == "text"
+               for p in _problems(report))
+
+
+def test_the_batch_invariant_switch_reaches_the_engine_and_the_report(pack, tiny_vllm, monkeypatch):
+    """VLLM_BATCH_INVARIANT=1 crashes vLLM's CPU engine at start, so the session engine stands in for the
+    batch-invariant one: what is tested is that the switch reaches the engine's spec and the report."""
+    import harness.engines.factory as factory
+
+    asked = []
+
+    class Lent:
+        def __getattr__(self, name):
+            return getattr(tiny_vllm, name)
+
+        def close(self):
+            pass
+
+    def make_engine(model, **kw):
+        asked.append(model.batch_invariant)
+        return Lent()
+
+    monkeypatch.setattr(factory, "make_engine", make_engine)
+    code, report = verify(pack, "verify.batch_invariant=true", "verify.samples=2")
+    assert code == 0 and asked == [True]
+    assert report["verifier"]["batch_invariant"] is True and report["run"]["batch_invariant"] is False
+    assert any("batch-invariant" in d for d in report["setup_differences"])
+    md = next((pack / "verification").glob("*.md")).read_text()
+    assert "Batch-invariant mode (VLLM_BATCH_INVARIANT): run False, re-run True" in md
