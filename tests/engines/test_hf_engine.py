@@ -22,21 +22,59 @@ def hf(tiny_model_dir):
     return HFEngine(str(tiny_model_dir), dtype="float32", device="cpu", batch_size=4)
 
 
-def test_loglikelihood_equals_lm_eval_hflm(hf, tiny_model_dir):
+def _hflm_loglikelihood(model_dir, requests, **kw):
     from lm_eval.api.instance import Instance
     from lm_eval.models.huggingface import HFLM
 
-    lm = HFLM(pretrained=str(tiny_model_dir), dtype="float32", device="cpu", batch_size=2)
+    lm = HFLM(pretrained=str(model_dir), dtype="float32", device="cpu", batch_size=2, **kw)
     instances = [
         Instance("loglikelihood", doc={}, arguments=(r.context, r.continuation), idx=i, metadata=("t", i, 1))
-        for i, r in enumerate(LL_REQUESTS)
+        for i, r in enumerate(requests)
     ]
-    expected = lm.loglikelihood(instances)
-    got = hf.loglikelihood(LL_REQUESTS)
+    return lm.loglikelihood(instances)
+
+
+def _greedy_request(hf):
+    """A request whose continuation is the model's own greedy text, so is_greedy is True somewhere (where
+    the decoded text re-tokenises to the same ids: random byte-level tokens often split a character)."""
+    from harness.engines.tokens import encode_pair
+
+    for context in ("서울 한국 수도", "the answer is", "math two plus", "final answer:"):
+        out = dict(hf.generate([GenerationRequest(prompt=context, seed=0, max_tokens=3)]))[0]
+        if encode_pair(hf.tokenizer, context, out.text)[1] == out.token_ids:
+            return LoglikelihoodRequest(context, out.text)
+    raise AssertionError("no greedy continuation round-trips through the tokenizer")
+
+
+def test_loglikelihood_equals_lm_eval_hflm(hf, tiny_model_dir):
+    requests = [*LL_REQUESTS, _greedy_request(hf)]
+    expected = _hflm_loglikelihood(tiny_model_dir, requests)
+    got = hf.loglikelihood(requests)
+    assert any(greedy for _, greedy in expected) and not all(greedy for _, greedy in expected)
     for (ll, greedy), res in zip(expected, got, strict=True):
         assert res.logprob == pytest.approx(ll, abs=1e-4)
         assert res.is_greedy == greedy
         assert sum(res.token_logprobs) == pytest.approx(res.logprob, abs=1e-5)
+
+
+def test_long_contexts_are_left_truncated_as_lm_eval_hflm_does(hf, tiny_model_dir):
+    from harness.engines.hf_engine import HFEngine
+    from harness.engines.tokens import encode_pair
+
+    short = HFEngine(str(tiny_model_dir), dtype="float32", device="cpu", batch_size=4, max_length=8)
+    requests = [
+        LoglikelihoodRequest("one two three four five six seven eight nine ten", " eleven"),
+        LoglikelihoodRequest("서울 한국 수도 정답은 서울 한국 수도 정답은", " 서울"),
+        LoglikelihoodRequest("short", " one"),
+    ]
+    assert all(sum(map(len, encode_pair(hf.tokenizer, r.context, r.continuation))) > 9 for r in requests[:2])
+    expected = _hflm_loglikelihood(tiny_model_dir, requests, max_length=8)
+    got = short.loglikelihood(requests)
+    for (ll, greedy), res in zip(expected, got, strict=True):
+        assert res.logprob == pytest.approx(ll, abs=1e-4)
+        assert res.is_greedy == greedy
+    full = hf.loglikelihood(requests)  # truncation did change the long ones
+    assert full[0].logprob != pytest.approx(got[0].logprob, abs=1e-3)
 
 
 def _sampled(seed, prompt="the answer is"):
