@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sandbox_procs import processes_of
 
 from harness.sandbox import Limits, ProcessSandbox, Status
 from harness.sandbox.code_tasks import run_stdin_tests
@@ -43,17 +44,6 @@ def _children() -> list[int]:
             if int(Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()[1]) == me:
                 out.append(int(name))
         except (OSError, IndexError, ValueError):
-            pass
-    return out
-
-
-def _processes_of(uid: int) -> list[int]:
-    out = []
-    for name in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if os.stat(f"/proc/{name}").st_uid == uid:
-                out.append(int(name))
-        except OSError:
             pass
     return out
 
@@ -135,7 +125,7 @@ def test_a_fork_bomb_is_capped_and_leaves_no_process(sandbox):
     assert 1 + sum(made) <= TIGHT.processes  # every process of the run, the first included
     if res.uid is not None:
         time.sleep(0.2)
-        assert _processes_of(res.uid) == []
+        assert processes_of(res.uid) == []
 
 
 def test_writes_outside_the_work_directory_change_nothing(sandbox, tmp_path):

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sandbox_procs import processes_of
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = "/usr/bin/python3"
@@ -57,17 +58,6 @@ def base():
     os.chmod(d, 0o755)
     yield Path(d)
     shutil.rmtree(d, ignore_errors=True)
-
-
-def _processes_of(uid: int) -> list[int]:
-    out = []
-    for name in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if os.stat(f"/proc/{name}").st_uid == uid:
-                out.append(int(name))
-        except OSError:
-            pass
-    return out
 
 
 @pytest.mark.parametrize("tier", list(TIERS))
@@ -115,7 +105,7 @@ def test_each_tier_contains_the_program(tier, base):
     assert out["escape"]["status"] == "ok"
     time.sleep(0.2)
     for owner in {uid, out["escape"]["uid"]} - {0, None}:
-        assert _processes_of(owner) == [], "a process of the run outlived it"
+        assert processes_of(owner) == [], "a process of the run outlived it"
 
 
 def _pending(server: socket.socket) -> bool:
