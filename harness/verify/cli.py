@@ -167,9 +167,9 @@ def main(argv: list[str]) -> int:
     from harness.records.store import RecordStore
 
     # Agent episodes (τ²) are checked for integrity like everything else but not re-run yet.
-    agent = {b.name for b in run_spec.benchmarks if b.task == "tau2"}
-    report["not_rerun"] = [dict(t.to_dict(), reason="agent episode: integrity-checked, re-run not supported") for t in triples if t.benchmark in agent]
-    triples = [t for t in triples if t.benchmark not in agent]
+    report["not_rerun"] = [dict(t.to_dict(), reason="agent episode: integrity-checked, re-run not supported")
+                           for t in triples if t.benchmark not in rerunnable]
+    triples = [t for t in triples if t.benchmark in rerunnable]
     engine = make_engine(run_spec.model, seed=run_spec.seed)
     needs_judge = any(tasks[b].spec.judge for b in tasks) and run_spec.judge_model is not None
     judge_engine = make_engine(run_spec.judge_model, seed=run_spec.seed) if needs_judge else engine
