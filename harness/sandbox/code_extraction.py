@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-_THINK_END = re.compile(r"</think>", re.IGNORECASE)
-_THINK_START = re.compile(r"<think>", re.IGNORECASE)
+from harness.scorers.answers import split_thinking_raw
+
 # An opening fence at the start of a line, its info string, the body, and a closing fence at the end of a line
 # or the end of the text (a generation cut by the token limit still carries its code).
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([^\n`]*)\n(.*?)(?:```[ \t]*$|\Z)", re.DOTALL | re.MULTILINE)
@@ -15,12 +15,7 @@ _PYTHON_TAGS = {"python", "python3", "py", "py3", "pycon"}
 def strip_thinking(text: str) -> str:
     """The text after the last `</think>`; empty when a `<think>` was never closed (the model never answered).
     Unlike answer extraction for letters, indentation is kept: a raw HumanEval completion starts indented."""
-    ends = list(_THINK_END.finditer(text))
-    if ends:
-        text = text[ends[-1].end() :]
-    elif _THINK_START.search(text):
-        return ""
-    return re.sub(r"\A(?:[ \t]*\n)+", "", text)  # leading blank lines only
+    return re.sub(r"\A(?:[ \t]*\n)+", "", split_thinking_raw(text)[0])  # leading blank lines only
 
 
 def code_blocks(text: str) -> list[tuple[str, str]]:

@@ -13,14 +13,21 @@ import re
 THINK_END = re.compile(r"</think>", re.IGNORECASE)
 
 
-def split_thinking(text: str) -> tuple[str, str]:
-    """(answer, trace). An unclosed `<think>` means the model never answered: the answer is empty."""
+def split_thinking_raw(text: str) -> tuple[str, str]:
+    """(answer, trace), the answer as written (not stripped). An unclosed `<think>` means the model never
+    answered: the answer is empty."""
     ends = list(THINK_END.finditer(text))
     if ends:
-        return text[ends[-1].end() :].strip(), text[: ends[-1].end()]
+        return text[ends[-1].end() :], text[: ends[-1].end()]
     if re.search(r"<think>", text, re.IGNORECASE):
         return "", text
-    return text.strip(), ""
+    return text, ""
+
+
+def split_thinking(text: str) -> tuple[str, str]:
+    """(answer, trace), the answer stripped of surrounding whitespace."""
+    answer, trace = split_thinking_raw(text)
+    return answer.strip(), trace
 
 
 def strip_thinking(text: str) -> str:
