@@ -1,4 +1,9 @@
-"""`harness <command> [overrides…]`: a thin dispatcher. Each command lives in its own package and exposes `main(argv)`."""
+"""`harness <command> [overrides…]`: a thin dispatcher and the one error boundary of every command.
+
+Each command lives in its own package and exposes `main(argv)`. Bad input (a HarnessError) prints its file
+and field and exits 2; anything else prints one paragraph (what failed, the likely cause, where the
+traceback went) and exits 1; Ctrl-C exits 130.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ COMMANDS = {
 
 USAGE = "usage: harness <command> [args…] [key=value overrides…]\n\ncommands:\n" + "\n".join(
     f"  {name:<8} {help_}" for name, (_, help_) in COMMANDS.items()
-)
+) + "\n\n`harness <command> --help` lists a command's groups, keys and an example."
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,12 +33,25 @@ def main(argv: list[str] | None = None) -> int:
     if command not in COMMANDS:
         print(f"harness: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
         return 2
-    module = importlib.import_module(COMMANDS[command][0])
     try:
+        if any(a in ("-h", "--help") for a in rest):
+            from harness.console.help import render
+
+            print(render(command))
+            return 0
+        module = importlib.import_module(COMMANDS[command][0])
         return int(module.main(rest) or 0)
     except HarnessError as err:
         print(f"harness {command}: error: {err}", file=sys.stderr)
         return err.exit_code
+    except KeyboardInterrupt:
+        print(f"\nharness {command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # not the user's input: one paragraph, the traceback in a log file
+        from harness.console.crash import crash_paragraph
+
+        print(crash_paragraph(command, err, None), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -10,3 +10,8 @@ CONFIG_DIR = Path(os.environ.get("HARNESS_CONFIG_DIR", REPO_ROOT / "configs"))
 TASKS_DIR = Path(os.environ.get("HARNESS_TASKS_DIR", REPO_ROOT / "tasks"))
 SAMPLES_DIR = TASKS_DIR / "samples"
 CACHE_DIR = Path(os.environ.get("HARNESS_CACHE", Path.home() / ".cache" / "harness"))
+
+
+def cache_dir() -> Path:
+    """The harness's cache (built models, logs of commands that have no pack), read when asked."""
+    return Path(os.environ.get("HARNESS_CACHE", Path.home() / ".cache" / "harness"))

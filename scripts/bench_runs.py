@@ -175,7 +175,7 @@ def main() -> None:
     ap.add_argument("--skip-lm-eval", action="store_true")
     args = ap.parse_args()
 
-    from harness.config.spec import check_model_path
+    from harness.models.check import check_model_path
     from harness.models.registry import ensure_model
 
     with tempfile.TemporaryDirectory() as tmp:

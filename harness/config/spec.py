@@ -213,30 +213,6 @@ def _model(raw: dict, choices: dict[str, str], group: str = "model") -> ModelSpe
     )
 
 
-def check_model_path(model: ModelSpec) -> None:
-    """The model directory must exist and hold a config and weights we can read (before anything loads)."""
-    if model.engine == "openai" and not model.path:
-        return
-    fld = "model.path"
-    _require(model.path is not None, "no model path given (model.path=…)", model.config_file, fld)
-    path = Path(model.path)
-    _require(path.is_dir(), f"model directory {path} does not exist or is not a directory", model.config_file, fld)
-    config = path / "config.json"
-    _require(config.is_file(), f"{config} is missing: not a Hugging Face model directory", model.config_file, fld)
-    try:
-        json.loads(config.read_text())
-    except (OSError, ValueError) as err:
-        raise ConfigError(f"{config} is unreadable ({err})", file=model.config_file, field=fld) from None
-    weights = [*path.glob("*.safetensors"), *path.glob("*.bin")]
-    _require(bool(weights), f"no weights (*.safetensors or *.bin) in {path}", model.config_file, fld)
-    for w in weights:
-        try:
-            with open(w, "rb") as fh:
-                fh.read(8)
-        except OSError as err:
-            raise ConfigError(f"weights file {w} is unreadable ({err})", file=model.config_file, field=fld) from None
-
-
 def config_hash(resolved: dict[str, Any]) -> str:
     """Hash of what determines the results (not where they go)."""
     material = {k: v for k, v in resolved.items() if k not in ("out", "run_id", "results_dir", "hydra")}
@@ -326,7 +302,6 @@ __all__ = [
     "ModelSpec",
     "RunSpec",
     "build_run_spec",
-    "check_model_path",
     "config_hash",
     "REPO_ROOT",
 ]

@@ -44,13 +44,15 @@ def pack_files(pack_dir: Path) -> dict[str, str]:
     return out
 
 
-def model_hashes(model_dir: Path) -> dict:
-    """Hashes that identify a model: every weights file, the config, tokenizer files and the chat template."""
+def model_hashes(model_dir: Path, tokenizer_dir: Path | None = None) -> dict:
+    """Hashes that identify a model: every weights file, the config, tokenizer files and the chat template
+    (tokenizer and template from `tokenizer_dir` when the tokenizer lives apart from the weights)."""
     model_dir = Path(model_dir)
+    tok_dir = Path(tokenizer_dir) if tokenizer_dir else model_dir
     weights = {p.name: sha256_file(p) for p in sorted(model_dir.iterdir()) if p.suffix in WEIGHT_SUFFIXES and p.is_file()}
-    tokenizer = {n: sha256_file(model_dir / n) for n in TOKENIZER_FILES if (model_dir / n).is_file()}
-    template_parts = [(model_dir / n).read_text(encoding="utf-8") for n in CHAT_TEMPLATE_FILES if (model_dir / n).is_file()]
-    tok_cfg = model_dir / "tokenizer_config.json"
+    tokenizer = {n: sha256_file(tok_dir / n) for n in TOKENIZER_FILES if (tok_dir / n).is_file()}
+    template_parts = [(tok_dir / n).read_text(encoding="utf-8") for n in CHAT_TEMPLATE_FILES if (tok_dir / n).is_file()]
+    tok_cfg = tok_dir / "tokenizer_config.json"
     if tok_cfg.is_file():
         embedded = json.loads(tok_cfg.read_text(encoding="utf-8")).get("chat_template")
         if embedded:

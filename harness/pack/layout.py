@@ -15,7 +15,12 @@ SUMMARY = "summary.json"  # per benchmark: run scores, mean, SE, CI, variance sp
 LMEVAL = "lmeval_results.json"  # the same scores in lm-eval's results format
 MANIFEST = "manifest.json"  # sha256 of every file above, environment, settings
 VERIFICATION = "verification"  # verification/<timestamp>.json|md, written by `harness verify`
+LOGS = "logs"  # logs/run-<time>-<pid>.log: what engines and libraries printed, tracebacks (not evidence)
 
-# Not covered by the manifest: the manifest itself, and what verifiers add later.
+# Everything a pack directory may hold; a directory with anything else is not a pack (never written into).
+PACK_ENTRIES = {CONFIG, SPEC, MODEL, RECORDS, PROMPTS, RUNS, SUMMARY, LMEVAL, MANIFEST, VERIFICATION, LOGS,
+                CONFIG + ".tmp", SPEC + ".tmp", MODEL + ".tmp", RUNS + ".tmp", SUMMARY + ".tmp", LMEVAL + ".tmp", MANIFEST + ".tmp"}
+
+# Not covered by the manifest: the manifest itself, what verifiers add later, and logs (written to the end).
 UNHASHED = {MANIFEST}
-UNHASHED_DIRS = {VERIFICATION}
+UNHASHED_DIRS = {VERIFICATION, LOGS}

@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from harness.config.spec import RunSpec, check_model_path
+from harness.config.spec import RunSpec
+from harness.models.check import check_model_path, check_tokenizer
 from harness.errors import RecordError
 from harness.models.registry import ensure_model
 from harness.pack import layout
 from harness.pack.hashing import line_hashes, model_hashes
-from harness.pack.manifest import write_manifest
+from harness.pack.lmeval import lmeval_results
+from harness.pack.manifest import package_versions, write_manifest
 from harness.pack.scores import benchmark_summary, run_metrics
 from harness.records.store import RecordStore
-from harness.report.progress import RunProgress
 from harness.agents.benchmark import AGENT_TASK, AgentBenchmark
 from harness.judge.stage import JudgeStage
 from harness.seeds import run_seed
@@ -38,9 +41,24 @@ def _write_json(path: Path, obj: Any) -> None:
     tmp.replace(path)
 
 
+def _check_out_dir(out: Path) -> None:
+    """A pack goes into a new or empty directory, or one that holds only pack files (a pack being resumed);
+    anything else (a checkpoint, a user's files) is refused before a byte is written there."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise RecordError(f"{out} exists and is not a directory; choose another out=…", file=out)
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in layout.PACK_ENTRIES)
+    if foreign:
+        raise RecordError(
+            f"{out} holds files the harness did not write ({', '.join(foreign[:5])}{'…' if len(foreign) > 5 else ''}); "
+            "nothing was changed. Choose a new or empty directory with out=…", file=out)
+
+
 def _claim_pack(spec: RunSpec, model_info: dict) -> None:
     """Start a new pack, or check that an existing one was made by this same config and model."""
     out = spec.out_dir
+    _check_out_dir(out)
     out.mkdir(parents=True, exist_ok=True)
     for name, content in ((layout.CONFIG, spec.config), (layout.MODEL, model_info)):
         path = out / name
@@ -58,44 +76,60 @@ def _claim_pack(spec: RunSpec, model_info: dict) -> None:
             _write_json(path, content)
 
 
-def run_job(spec: RunSpec) -> dict[str, Any]:
-    """Run the job the spec describes and return the summary (also written to the pack)."""
+def run_job(spec: RunSpec, ui: Any = None) -> dict[str, Any]:
+    """Run the job the spec describes and return the summary (also written to the pack).
+
+    `ui` (harness.console.capture.Capture or Plain) takes the harness's lines and progress, and the job's
+    log once the pack directory is claimed."""
+    from harness.console.capture import Plain
     from harness.tasks.bridge import load_benchmark  # lm-eval import: only when a job runs
 
+    ui = ui or Plain()
+    started = time.time()
     # 1. Everything checkable without the model.
-    ensure_model(spec.model)
+    chat = [b.name for b in spec.benchmarks if b.generation.chat_template]
+    _check_out_dir(spec.out_dir)
+    ensure_model(spec.model, ui.say)
     check_model_path(spec.model)
+    check_tokenizer(spec.model, chat)
     judged = [b for b in spec.benchmarks if b.judge is not None]
     if judged and spec.judge_model is not None:
-        ensure_model(spec.judge_model)
+        ensure_model(spec.judge_model, ui.say)
         check_model_path(spec.judge_model)
+        check_tokenizer(spec.judge_model)
     resolver = DatasetResolver(spec.data, {d.id: d for b in spec.benchmarks for d in b.datasets})
     loaded = {b.name: AgentBenchmark(b, spec.data.source) if b.task == AGENT_TASK else load_benchmark(b, resolver) for b in spec.benchmarks}
-    model_info = {"path": spec.model.path, **(model_hashes(Path(spec.model.path)) if spec.model.path else {})}
+    model_info = {"path": spec.model.path, **(model_hashes(Path(spec.model.path), spec.model.tokenizer) if spec.model.path else {})}
     _claim_pack(spec, model_info)
+    log = ui.move_to(spec.out_dir / layout.LOGS)
+    if log is not None and not ui.verbose:
+        ui.say(f"engine and library logs: {log} (-v shows them here)")
     store = RecordStore(spec.out_dir)
     done = {b.name: {(r.sample_id, r.run) for r in store.load(b.name)} for b in spec.benchmarks}
     finished = _finished_summary(spec, done)
     if finished is not None:  # the same command again on a complete pack: report, touch nothing
+        ui.say(f"{spec.out_dir} is complete already: nothing to run")
         return finished
 
     # 2. The engine, once.
+    from harness.console.progress import RunProgress
     from harness.engines.factory import make_engine
     from harness.runner.execute import BenchmarkExecutor, plan
 
+    ui.say(f"starting the {spec.model.engine} engine on {spec.model.path or spec.model.name}…")
     engine = make_engine(spec.model, seed=spec.seed)
     judge_engine = engine if not judged or spec.judge_model is None else make_engine(spec.judge_model, seed=spec.seed)
     judge_name = spec.model.name if spec.judge_model is None else spec.judge_model.name
     bench_meta: dict[str, Any] = {}
     try:
-        with RunProgress(spec.repeats) as progress:
+        with RunProgress(ui.err, interval=float(os.environ.get("HARNESS_PROGRESS_INTERVAL", 30))) as progress:
             for b in spec.benchmarks:
                 bench = loaded[b.name]
-                chat = None
+                chat_fn = None
                 if b.generation.chat_template:
-                    def chat(messages, add_generation_prompt=True, _t=b.generation.thinking):
+                    def chat_fn(messages, add_generation_prompt=True, _t=b.generation.thinking):
                         return engine.apply_chat_template(messages, enable_thinking=_t)
-                samples = bench.samples(chat=chat, system_prompt=b.generation.system_prompt, limit=spec.max_samples)
+                samples = bench.samples(chat=chat_fn, system_prompt=b.generation.system_prompt, limit=spec.max_samples)
                 bench_meta[b.name] = {
                     "task": b.task,
                     "metric": bench.metric_key,
@@ -103,16 +137,16 @@ def run_job(spec: RunSpec) -> dict[str, Any]:
                     "n_samples": len(samples),
                     "generation": asdict(b.generation),
                     "task_versions": bench.versions(),
+                    "lmeval": bench.lmeval_meta(),
                     "target_score": b.target_score,
                     "judge": None if b.judge is None else {"model": judge_name, "prompt_file": b.judge.prompt_file, "parser": b.judge.parser},
                 }
                 todo = plan(b.name, samples, spec.repeats, spec.seed, done[b.name])
-                progress.start_benchmark(b.name, len(samples), already={r: sum(1 for _, rr in done[b.name] if rr == r) for r in range(spec.repeats)})
+                progress.start_benchmark(b.name, len(samples) * spec.repeats, already=len(samples) * spec.repeats - len(todo))
                 with store.open_for_append(b.name) as appender:
                     def on_complete(records, prompts, _a=appender):
                         _a.append(records, prompts)
-                        for rec in records:
-                            progress.advance(rec.run)
+                        progress.advance(len(records))
                     if isinstance(bench, AgentBenchmark):
                         bench.run_episodes(engine, spec.model.name, todo, on_complete)
                     else:
@@ -131,7 +165,7 @@ def run_job(spec: RunSpec) -> dict[str, Any]:
             judge_engine.close()
 
     # 3. Scores from the records, then the manifest over everything.
-    return finish_pack(spec, bench_meta, engine_info, [u.to_dict() for u in resolver.used])
+    return finish_pack(spec, bench_meta, engine_info, [u.to_dict() for u in resolver.used], started=started)
 
 
 def _finished_summary(spec: RunSpec, done: dict[str, set]) -> dict[str, Any] | None:
@@ -144,9 +178,11 @@ def _finished_summary(spec: RunSpec, done: dict[str, set]) -> dict[str, Any] | N
     return json.loads((out / layout.SUMMARY).read_text())
 
 
-def finish_pack(spec: RunSpec, bench_meta: dict[str, Any], engine_info: dict, datasets: list[dict]) -> dict[str, Any]:
+def finish_pack(spec: RunSpec, bench_meta: dict[str, Any], engine_info: dict, datasets: list[dict], started: float | None = None) -> dict[str, Any]:
     out, store = spec.out_dir, RecordStore(spec.out_dir)
-    _write_json(out / layout.SPEC, {"schema_version": layout.PACK_SCHEMA_VERSION, "suite": spec.suite, "repeats": spec.repeats, "seed": spec.seed, "run_seeds": [run_seed(spec.seed, r) for r in range(spec.repeats)], "benchmarks": bench_meta})
+    spec_doc = {"schema_version": layout.PACK_SCHEMA_VERSION, "suite": spec.suite, "repeats": spec.repeats, "seed": spec.seed,
+                "max_samples": spec.max_samples, "run_seeds": [run_seed(spec.seed, r) for r in range(spec.repeats)], "benchmarks": bench_meta}
+    _write_json(out / layout.SPEC, spec_doc)
     runs, summary = {}, {}
     for name, meta in bench_meta.items():
         records = store.load(name)
@@ -157,27 +193,9 @@ def finish_pack(spec: RunSpec, bench_meta: dict[str, Any], engine_info: dict, da
     _write_json(out / layout.RUNS, {"schema_version": layout.PACK_SCHEMA_VERSION, "benchmarks": runs})
     summary_doc = {"schema_version": layout.PACK_SCHEMA_VERSION, "run_id": spec.run_id, "suite": spec.suite, "model": spec.model.name, "repeats": spec.repeats, "benchmarks": summary}
     _write_json(out / layout.SUMMARY, summary_doc)
-    _write_json(out / layout.LMEVAL, lmeval_results(spec, bench_meta, summary))
+    packages = package_versions()
+    _write_json(out / layout.LMEVAL, lmeval_results(spec_doc, {n: store.load(n) for n in bench_meta}, model=spec.config["model"],
+                                                    run_id=spec.run_id, started=started,
+                                                    elapsed_s=None if started is None else time.time() - started, versions=packages))
     write_manifest(out, run_id=spec.run_id, engine=engine_info, datasets=datasets, settings={"repeats": spec.repeats, "seed": spec.seed, "logprobs": spec.logprobs, "max_samples": spec.max_samples, "data_source": spec.data.source})
     return summary_doc
-
-
-def lmeval_results(spec: RunSpec, bench_meta: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
-    """The scores in lm-eval's results.json shape (fractions, `metric,filter` keys), for existing tooling."""
-    results, versions, nshot = {}, {}, {}
-    for name, meta in bench_meta.items():
-        s = summary[name]
-        metric, _, filt = meta["metric"].partition(",")
-        entry = {"alias": name}
-        if s.get("complete"):
-            entry[meta["metric"]] = s["mean"] / 100
-            entry[f"{metric}_stderr,{filt}"] = s["se"] / 100
-        results[name] = entry
-        versions[name] = meta["task_versions"]
-    return {
-        "results": results,
-        "versions": versions,
-        "n-shot": nshot,
-        "config": {"model": spec.model.engine, "model_args": spec.model.path, "repeats": spec.repeats, "seed": spec.seed},
-        "harness": {"run_id": spec.run_id, "suite": spec.suite},
-    }

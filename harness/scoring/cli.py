@@ -25,7 +25,8 @@ def main(argv: list[str]) -> int:
     cfg = OmegaConf.to_container(compose("score", [a for a in argv if "=" in a]).scoring, resolve=True)
     teams = load_teams_file(teams_path)
     results = score_all(teams, teams_path, cfg)  # every check happens here: nothing is written before
-    out = Path(cfg["out"]) if cfg["out"] else Path("results") / "scores" / teams_path.stem
+    # Next to its input (or scoring.out), never into whatever directory the command was started from.
+    out = Path(cfg["out"]).resolve() if cfg["out"] else teams_path.parent / f"{teams_path.stem}-scores"
     paths = write_outputs(results, cfg, out, {"teams_file": str(teams_path), "experts": teams.experts, "users": teams.users})
     print_table(results, cfg)
     print("written: " + ", ".join(str(p) for p in paths))

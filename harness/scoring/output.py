@@ -11,6 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from harness.errors import ConfigError
 from harness.scoring.compute import Result
 from harness.scoring.rules import round_half_up
 
@@ -57,8 +58,22 @@ def print_table(results: list[Result], cfg: dict, console: Console | None = None
             console.print(f"[bold]{r.team}[/bold] is shown but not ranked: " + "; ".join(r.ineligible_reasons), markup=True, highlight=False)
 
 
-def write_outputs(results: list[Result], cfg: dict, out: Path, inputs: dict[str, Any]) -> list[Path]:
+MARKER = ".harness-scores"
+
+
+def _claim(out: Path) -> None:
+    """Write only into a new or empty directory, or one an earlier `harness score` wrote (marker present)."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out} exists and is not a directory; choose another scoring.out=…", file=out, field="scoring.out")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise ConfigError(f"{out} holds files that `harness score` did not write; nothing was changed. Choose a new "
+                          "or empty directory with scoring.out=…", file=out, field="scoring.out")
     out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("written by harness score\n")
+
+
+def write_outputs(results: list[Result], cfg: dict, out: Path, inputs: dict[str, Any]) -> list[Path]:
+    _claim(out)
     digits = cfg["rounding"]
     doc = {
         "schema_version": 1,

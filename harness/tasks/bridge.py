@@ -100,6 +100,18 @@ class BenchmarkTasks:
     def versions(self) -> dict[str, Any]:
         return {name: (t.config.metadata or {}).get("version") for name, t in self.tasks.items()}
 
+    def lmeval_meta(self) -> dict[str, Any]:
+        """Per lm-eval task what lm-eval's results file reports (config, version, n-shot, higher-is-better,
+        document count), JSON-safe, for harness.pack.lmeval."""
+        from lm_eval.utils import handle_non_serializable
+
+        out = {}
+        for name, t in self.tasks.items():
+            config = json.loads(json.dumps(dict(t.dump_config()), default=handle_non_serializable))
+            out[name] = {"version": (t.config.metadata or {}).get("version"), "num_fewshot": config.get("num_fewshot") or 0,
+                         "higher_is_better": dict(t.higher_is_better()), "n_docs": len(t.eval_docs), "config": config}
+        return {"tasks": out}
+
     def samples(
         self,
         *,

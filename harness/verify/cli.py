@@ -7,7 +7,6 @@ Nothing that can fail a pack on its files needs a model: integrity (pure) comes 
 from __future__ import annotations
 
 import os
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -113,7 +112,18 @@ def _diagnose(pack: Path, spec_doc: dict, records: dict, run_spec: Any, model_ok
 
 
 def main(argv: list[str]) -> int:
-    pack, v, cfg = _settings(argv)
+    from harness.console.capture import Capture, quiet_libraries
+
+    verbose = any(a in ("-v", "--verbose") for a in argv)
+    pack, v, cfg = _settings([a for a in argv if a not in ("-v", "--verbose")])
+    quiet_libraries()
+    with Capture("verify", verbose=verbose) as ui:
+        if not verbose:
+            ui.say(f"engine and library logs: {ui.log_path} (-v shows them here)")
+        return _verify(pack, v, cfg, ui)
+
+
+def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
     manifest, spec_doc = load_json(pack, layout.MANIFEST), load_json(pack, layout.SPEC)
     model_doc = load_json(pack, layout.MODEL)
     run_spec = _run_spec(pack, cfg)
@@ -131,7 +141,7 @@ def main(argv: list[str]) -> int:
     records, found = check_records(pack, spec_doc)
     problems += found + check_settings(spec_doc, records) + check_scores(pack, spec_doc, records)
     if run_spec.model.path:
-        problems += check_model(Path(run_spec.model.path), model_doc)
+        problems += check_model(Path(run_spec.model.path), model_doc, Path(run_spec.model.tokenizer) if run_spec.model.tokenizer else None)
     report["integrity"] = {"model_checked": bool(run_spec.model.path)}
     if problems and pol["fail_on_integrity"]:
         if v["diagnose"]:
@@ -141,7 +151,7 @@ def main(argv: list[str]) -> int:
         report["integrity"]["problems"] = [p.to_dict() for p in problems]
         report["verdict"] = "FAIL"
         report["reasons"] = [f"{len(problems)} integrity problem(s); nothing was re-run"] + [str(p) for p in problems[:20]]
-        return _finish(pack, report)
+        return _finish(pack, report, ui)
     report["integrity"]["problems"] = [p.to_dict() for p in problems]
 
     # 2. Every record's prompts are the task's own rendering (task code, still no engine).
@@ -154,7 +164,7 @@ def main(argv: list[str]) -> int:
     if prompt_probs and pol["fail_on_prompt_mismatch"]:
         report["verdict"] = "FAIL"
         report["reasons"] = [f"the recorded prompts of {len(prompt_probs)} benchmark(s) are not the task's; nothing was re-run"] + [str(p) for p in prompt_probs]
-        return _finish(pack, report)
+        return _finish(pack, report, ui)
 
     # 3. The draw.
     population = {b: [(r.sample_id, r.run) for r in recs] for b, recs in records.items()}
@@ -210,13 +220,13 @@ def main(argv: list[str]) -> int:
         reasons.append(f"prompts of {len(prompt_probs)} benchmark(s) differ from the task's rendering, tolerated by policy")
     report["verdict"] = "FAIL" if any("tolerated" not in r for r in reasons) else "PASS"
     report["reasons"] = reasons or [f"all {len(rows)} drawn triples identical ({counts.get(IDENTICAL, 0)}) or numeric ties ({counts.get(NUMERIC_TIE, 0)}); subset difference {subset.mean_difference:+.2f} points"]
-    return _finish(pack, report)
+    return _finish(pack, report, ui)
 
 
-def _finish(pack: Path, report: dict[str, Any]) -> int:
+def _finish(pack: Path, report: dict[str, Any], ui: Any) -> int:
     path = write_report(pack, report)
-    print(f"{report['verdict']}: {report['reasons'][0]}")
+    ui.out.print(f"{report['verdict']}: {report['reasons'][0]}", markup=False, highlight=False)
     for reason in report["reasons"][1:6]:
-        print(f"  {reason}")
-    print(f"report: {path} (and {path.with_suffix('.md').name})", file=sys.stderr)
+        ui.out.print(f"  {reason}", markup=False, highlight=False)
+    ui.say(f"report: {path} (and {path.with_suffix('.md').name})")
     return 0 if report["verdict"] == "PASS" else 1

@@ -266,11 +266,11 @@ def check_scores(pack: Path, spec: dict, records: dict[str, list[SampleRecord]])
     return problems
 
 
-def check_model(model_dir: Path, recorded: dict) -> list[Problem]:
+def check_model(model_dir: Path, recorded: dict, tokenizer_dir: Path | None = None) -> list[Problem]:
     """The verifier's copy of the model must hash as the pack's model.json says (before anything loads)."""
     if not model_dir.is_dir():
         return [Problem("model", str(model_dir), "model directory not found")]
-    actual = model_hashes(model_dir)
+    actual = model_hashes(model_dir, tokenizer_dir)
     out = []
     for section in ("weights", "tokenizer"):
         rec, act = recorded.get(section) or {}, actual.get(section) or {}

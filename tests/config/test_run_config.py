@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from harness.config.compose import compose
-from harness.config.spec import build_run_spec, check_model_path
+from harness.config.spec import build_run_spec
+from harness.models.check import check_model_path
 from harness.errors import ConfigError, DataError
 from harness.paths import CONFIG_DIR, REPO_ROOT
 

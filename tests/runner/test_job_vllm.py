@@ -133,3 +133,31 @@ def test_a_pack_from_another_config_is_never_written_into(pack):
     with pytest.raises(RecordError, match="different config"):
         run_job(other)
     assert pack_files(spec.out_dir) == before
+
+
+def test_lmeval_results_read_by_lm_eval_itself(pack):
+    """lmeval_results.json as lm-eval writes it: its table printer and its results schema take it."""
+    from lm_eval.result_schema import EvalResults
+    from lm_eval.utils import make_table
+    from pydantic import TypeAdapter
+
+    spec, summary = pack
+    doc = json.loads((spec.out_dir / layout.LMEVAL).read_text())
+    for key in ("results", "configs", "versions", "n-shot", "higher_is_better", "n-samples", "group_subtasks", "config", "model_name"):
+        assert key in doc, key
+    # lm-eval's schema of its results file, on the keys its own files satisfy (its "configs" typing is
+    # narrower than what lm-eval itself writes there, so that key is checked by the readers below instead)
+    checked = ("results", "groups", "group_subtasks", "versions", "n-shot", "higher_is_better", "n-samples", "model_name", "model_source")
+    TypeAdapter(EvalResults).validate_python({k: doc[k] for k in checked})
+    table = make_table(doc)
+    groups = make_table(doc, "groups")
+    for name, s in summary["benchmarks"].items():
+        metric = s["metric"]
+        assert abs(doc["results"][name][metric] * 100 - s["mean"]) < 1e-9
+        assert f"{s['mean'] / 100:.4f}" in table
+        assert isinstance(doc["versions"][name], (str, float, int)) and "{" not in str(doc["versions"][name])
+        assert doc["n-samples"][name]["effective"] == s["n_items"]
+    # haerae is an lm-eval group of five tasks: the group, each task under it, their configs
+    assert sorted(doc["group_subtasks"]["haerae"]) == sorted(t for t in doc["configs"] if t.startswith("haerae_"))
+    assert "haerae" in groups and doc["higher_is_better"]["haerae"] == {"acc": True, "acc_norm": True}
+    assert doc["config"]["model"] == "vllm" and doc["config"]["model_args"].startswith(f"pretrained={spec.model.path}")

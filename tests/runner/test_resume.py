@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -49,6 +50,8 @@ def test_sigkill_then_resume_matches_an_uninterrupted_job(tmp_path, tiny_model_d
     resumed = _run(killed)
     out, _ = resumed.communicate(timeout=600)
     assert resumed.returncode == 0, out[-3000:]
+    said = re.search(r"hrm8k_ksm: resuming: (\d+) of (\d+) already recorded", out)
+    assert said and int(said.group(1)) >= recorded_at_kill and int(said.group(2)) == 60, out[-3000:]
 
     fresh = tmp_path / "fresh"
     full = _run(fresh)

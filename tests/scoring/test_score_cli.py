@@ -164,3 +164,24 @@ def test_scoring_imports_no_model_stack():
     code = "import sys, harness.scoring.cli; bad = [m for m in ('vllm', 'lm_eval', 'torch', 'transformers') if m in sys.modules]; print(bad); sys.exit(bool(bad))"
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_outputs_go_next_to_the_input_not_the_current_directory(example, tmp_path):
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    res = subprocess.run([sys.executable, "-m", "harness.cli", "score", str(example / "phase1-teams.yaml")],
+                         capture_output=True, text=True, cwd=elsewhere)
+    assert res.returncode == 0, res.stderr
+    assert (example / "phase1-teams-scores" / "scores.json").is_file()
+    assert not any(elsewhere.iterdir())  # nothing written where the command was started
+    assert main([str(example / "phase1-teams.yaml")]) == 0  # a second time: its own directory, rewritten
+
+
+def test_a_directory_of_someone_elses_files_is_never_written_into(example, tmp_path):
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "scores.csv").write_text("their own table\n")
+    with pytest.raises(HarnessError, match="did not write") as err:
+        run(example / "phase1-teams.yaml", theirs)
+    assert err.value.field == "scoring.out"
+    assert (theirs / "scores.csv").read_text() == "their own table\n" and sorted(p.name for p in theirs.iterdir()) == ["scores.csv"]

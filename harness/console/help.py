@@ -1,0 +1,128 @@
+"""`harness <command> --help`: the command's own groups, options and keys (read from configs/, so a new suite
+or model config shows up without editing this file), its flags, exit codes and an example."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.paths import CONFIG_DIR
+
+
+@dataclass(frozen=True)
+class CommandHelp:
+    summary: str
+    usage: str
+    config: str  # the primary config under configs/
+    groups: tuple[str, ...] = ()  # config groups this command takes (group=option)
+    flags: tuple[tuple[str, str], ...] = ()
+    exit_codes: tuple[tuple[int, str], ...] = ()
+    examples: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+COMMANDS: dict[str, CommandHelp] = {
+    "run": CommandHelp(
+        summary="Run every benchmark of a suite N times (each run with its own seeds) and leave an evidence pack.",
+        usage="harness run [group=option …] [key=value …] [-m] [-v] [--fail-fast]",
+        config="run",
+        groups=("suite", "model", "run", "data", "judge"),
+        flags=(("-m, --multirun", "a Hydra sweep: comma-separated values run one job each (model.path=/a,/b)"),
+               ("-v, --verbose", "show engine and library logs here (otherwise in PACK/logs/)"),
+               ("--fail-fast", "in a sweep, skip the remaining jobs after one fails (default: go on)"),
+               ("--cfg job", "print the resolved config and exit")),
+        exit_codes=((0, "the pack is complete"), (1, "the job failed (the paragraph says why; traceback in the log)"),
+                    (2, "bad input: a config, model path, dataset or pack, named with file and field")),
+        examples=("harness run suite=sample model=default",
+                  "harness run suite=global_common model=vllm model.path=/ckpt/k-model model.engine_args.tensor_parallel_size=8",
+                  "harness run suite=nia model=tiny +suite.only=[kmmlu] run.repeats=5 out=results/smoke"),
+    ),
+    "verify": CommandHelp(
+        summary="Re-run a random subset of an evidence pack with its recorded seeds and give a PASS/FAIL verdict.",
+        usage="harness verify PACK verify.seed=N [verify.fraction=0.05 | verify.samples=N] [model.path=DIR] [key=value …]",
+        config="verify",
+        exit_codes=((0, "PASS"), (1, "FAIL (the verdict inside PACK/verification/ explains every divergence)"),
+                    (2, "bad input (pack, settings, model path)")),
+        examples=("harness verify results/sample-gemma3-270m-1a2b3c4d verify.seed=20260110 verify.fraction=0.05",),
+    ),
+    "score": CommandHelp(
+        summary="Turn verified suite results and expert and user ratings into the phase evaluation's 100-point table.",
+        usage="harness score TEAMS.yaml [scoring.key=value …]",
+        config="score",
+        groups=("scoring",),
+        exit_codes=((0, "the table was written"), (2, "bad input: a teams file, score sheet, pack or verdict")),
+        examples=("harness score configs/scoring/examples/phase1-teams.yaml",),
+        notes=("Outputs go next to the teams file (TEAMS-scores/) unless scoring.out=DIR is given.",),
+    ),
+    "lineage": CommandHelp(
+        summary="Test from the weights whether a component of a checkpoint was derived from a reference model.",
+        usage="harness lineage CANDIDATE REFERENCE [REFERENCE …] [lineage.key=value …]\n"
+              "       harness lineage sketch CHECKPOINT lineage.out=DIR",
+        config="lineage",
+        groups=("lineage",),
+        exit_codes=((0, "no evidence of derivation"), (1, "derived"), (2, "bad input"), (3, "inconclusive")),
+        examples=("harness lineage /ckpt/candidate /refs/open-model",),
+    ),
+}
+
+
+def _options(group: str) -> list[str]:
+    d = CONFIG_DIR / group
+    if not d.is_dir():
+        return []
+    names = sorted(p.relative_to(d).with_suffix("").as_posix() for p in d.rglob("*.yaml") if "examples" not in p.parts)
+    return names
+
+
+def _keys(node: Any, prefix: str, depth: int, out: list[tuple[str, str]]) -> None:
+    from omegaconf import DictConfig, OmegaConf
+
+    for key in node:
+        path = f"{prefix}.{key}" if prefix else str(key)
+        value = node._get_node(key)
+        if isinstance(value, DictConfig) and depth > 0 and len(value) and key not in ("benchmarks", "engine_args", "env", "per_benchmark"):
+            _keys(value, path, depth - 1, out)
+            continue
+        if isinstance(value, DictConfig):
+            shown = "{…}"
+        elif OmegaConf.is_missing(node, key):
+            shown = "??? (required)"
+        else:
+            try:
+                raw = OmegaConf.to_container(OmegaConf.create({"v": value}), resolve=False)["v"]
+            except Exception:
+                raw = str(value)
+            shown = "null" if raw is None else str(raw).lower() if isinstance(raw, bool) else str(raw)
+            if len(shown) > 60:
+                shown = shown[:57] + "…"
+        out.append((path, shown))
+
+
+def render(command: str) -> str:
+    from harness.config.compose import compose
+
+    h = COMMANDS[command]
+    lines = [f"harness {command}: {h.summary}", "", f"usage: {h.usage}", ""]
+    if h.groups:
+        lines.append("config groups (group=option):")
+        for g in h.groups:
+            opts = _options(g)
+            lines.append(f"  {g:<8} {', '.join(opts) if opts else '(see configs/' + g + ')'}")
+        lines.append("")
+    keys: list[tuple[str, str]] = []
+    _keys(compose(h.config, []), "", 2, keys)
+    lines.append("keys (key=value; the defaults shown; `+key=value` adds a key the config lacks):")
+    width = min(max(len(k) for k, _ in keys), 44)
+    lines += [f"  {k:<{width}} {v}" for k, v in keys]
+    lines.append("")
+    if h.flags:
+        lines.append("flags:")
+        lines += [f"  {f:<16} {d}" for f, d in h.flags]
+        lines.append("")
+    if h.exit_codes:
+        lines.append("exit codes: " + "; ".join(f"{c} {d}" for c, d in h.exit_codes))
+        lines.append("")
+    lines += list(h.notes) + ([""] if h.notes else [])
+    lines.append("example" + ("s" if len(h.examples) > 1 else "") + ":")
+    lines += [f"  {e}" for e in h.examples]
+    return "\n".join(lines)

@@ -1,1 +1,0 @@
-"""What a person sees: progress while a job runs, tables when it ends."""
