@@ -15,7 +15,7 @@ from harness.errors import HarnessError
 COMMANDS = {
     "run": ("harness.runner.cli", "run every benchmark of a suite N times and leave an evidence pack"),
     "verify": ("harness.verify.cli", "re-run a random subset of an evidence pack and give a PASS/FAIL verdict"),
-    "score": ("harness.scoring.cli", "turn verified results and ratings into the phase evaluation's points"),
+    "score": ("harness.points.cli", "turn verified results and ratings into the phase evaluation's points"),
     "lineage": ("harness.lineage.cli", "test whether a checkpoint was derived from a reference model"),
 }
 

@@ -41,7 +41,7 @@ def _has(n):
     try: _version(n); return True
     except md.PackageNotFoundError: return False
 from harness.config.spec import DataSpec
-from harness.tasks.data import DatasetResolver
+from harness.benchmarks.data import DatasetResolver
 from lm_eval.__main__ import cli_evaluate
 with DatasetResolver(DataSpec("sample", None), {}).active():
     sys.argv = ["lm_eval", *sys.argv[1:]]
@@ -75,14 +75,15 @@ def time_harness(model: str, workdir: Path) -> tuple[float, float, float, Path]:
     """(a) in-process: wall of run_job, of which engine start, of which executing requests
     (engine calls, scoring, appending records), and the pack."""
     import harness.engines.factory as factory
-    from harness.runner import execute, job
+    from harness.benchmarks import solvers
+    from harness.runner import job
 
     out = Path(tempfile.mkdtemp(dir=workdir))
     spec = spec_for(model, out)
     starts: list[float] = []
     executing: list[float] = []
     make_engine = _timed(factory, "make_engine", starts)
-    run = _timed(execute.BenchmarkExecutor, "run", executing)
+    run = _timed(solvers.RequestSolver, "solve", executing)
     try:
         t = time.perf_counter()
         job.run_job(spec)
@@ -90,7 +91,7 @@ def time_harness(model: str, workdir: Path) -> tuple[float, float, float, Path]:
         gc.collect()  # the engine's teardown (vLLM runs gc.collect several times), outside the timing
     finally:
         factory.make_engine = make_engine
-        execute.BenchmarkExecutor.run = run
+        solvers.RequestSolver.solve = run
     return total, sum(starts), sum(executing), out
 
 

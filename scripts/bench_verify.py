@@ -38,7 +38,8 @@ def main() -> None:
 
     import harness.engines.factory as factory
     from harness.models.registry import ensure_model
-    from harness.runner import execute, job
+    from harness.benchmarks import solvers
+    from harness.runner import job
     from harness.verify import cli, rerun
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -46,9 +47,9 @@ def main() -> None:
         spec = spec_for(args.model, pack)
         ensure_model(spec.model)
         executing: list[float] = []
-        run = _timed(execute.BenchmarkExecutor, "run", executing)
+        run = _timed(solvers.RequestSolver, "solve", executing)
         job.run_job(spec)
-        execute.BenchmarkExecutor.run = run
+        solvers.RequestSolver.solve = run
         gc.collect()
         job_generation = sum(executing)
 

@@ -30,7 +30,7 @@ def main() -> int:
 
     from harness.config.compose import compose
     from harness.config.spec import build_run_spec
-    from harness.tasks.mirror import mirror, pin_configs
+    from harness.benchmarks.mirror import mirror, pin_configs
 
     specs = [build_run_spec(compose("run", [f"suite={s}", "model=tiny", "data=default"])) for s in args.suite]
     doc = mirror(specs, args.out)

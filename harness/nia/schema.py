@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from harness.errors import DataError
-from harness.tasks.data import jsonl_objects
+from harness.benchmarks.data import jsonl_objects
 
 AREAS = ("math", "knowledge", "long_context", "reliability", "safety")
 SCORERS = ("choice", "bias", "math", "exact", "contains", "refusal", "compliance")

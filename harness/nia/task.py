@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from harness.nia import scoring
+from harness.nia import metrics
 from harness.nia.bias import BIAS_METRICS
 from harness.nia.schema import AREAS, LETTER_SCORERS, load_items
 
@@ -35,16 +35,16 @@ def task_config(name: str, path: str | Path, mode: str = "generate") -> tuple[di
             raise ValueError(f"multiple_choice mode scores choice and bias items only; the file has {other} items")
         return base | {
             "output_type": "multiple_choice",
-            "doc_to_text": scoring.loglikelihood_text,
-            "doc_to_choice": scoring.loglikelihood_choices,
-            "doc_to_target": scoring.loglikelihood_target,
-            "process_results": scoring.process_loglikelihood,
+            "doc_to_text": metrics.loglikelihood_text,
+            "doc_to_choice": metrics.loglikelihood_choices,
+            "doc_to_target": metrics.loglikelihood_target,
+            "process_results": metrics.process_loglikelihood,
         }, items
     return base | {
         "output_type": "generate_until",
-        "doc_to_text": scoring.doc_to_text,
+        "doc_to_text": metrics.doc_to_text,
         "doc_to_target": "answer",
-        "process_results": scoring.process_results,
+        "process_results": metrics.process_results,
         "generation_kwargs": {"until": [], "do_sample": False, "temperature": 0.0, "max_gen_toks": 4096},
     }, items
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from harness.pack.scores import score_matrix
+from harness.pack.summary import score_matrix
 from harness.records.schema import SampleRecord
 from harness.stats.summary import summarise
 

@@ -6,7 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-RECORD_SCHEMA_VERSION = 1
+RECORD_SCHEMA_VERSION = 2
+READABLE_RECORD_VERSIONS = (1, 2)  # 1: before records named their scorer and scoring errors
 
 RequestType = Literal["generate_until", "loglikelihood"]
 
@@ -68,6 +69,8 @@ class SampleRecord(BaseModel):
     # "metric,filter" → this sample-run's value: a number for mean-aggregated metrics, else what the task gave
     metrics: dict[str, Any] = Field(default_factory=dict)
     judge: JudgeRecord | None = None  # benchmarks scored by a judge model (HLE, AA-LCR)
+    scorer: dict[str, str] | None = None  # {"name", "version"} of the scorer that produced metrics (v2)
+    score_error: str | None = None  # scoring itself failed: the sample-run is unscored, metrics empty (v2)
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -82,3 +85,17 @@ class PromptRecord(BaseModel):
     sha256: str
     text: str
     n_tokens: int | None = None
+
+
+def jsonable(obj: Any) -> Any:
+    """Targets and extracted answers come from task code: keep JSON types, stringify the rest (as records
+    are written, so what a verifier re-scores compares equal)."""
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if hasattr(obj, "item"):  # numpy scalars
+        return obj.item()
+    return str(obj)

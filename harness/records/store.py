@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from harness.errors import RecordError
-from harness.records.schema import RECORD_SCHEMA_VERSION, PromptRecord, SampleRecord
+from harness.records.schema import READABLE_RECORD_VERSIONS, PromptRecord, SampleRecord
 
 RECORDS_DIR = "records"
 PROMPTS_DIR = "prompts"
@@ -40,9 +40,9 @@ def read_records(path: Path) -> list[SampleRecord]:
     out = []
     for lineno, obj in read_jsonl(path):
         version = obj.get("schema_version")
-        if version != RECORD_SCHEMA_VERSION:
+        if version not in READABLE_RECORD_VERSIONS:
             raise RecordError(
-                f"line {lineno}: schema_version {version!r}, this harness reads {RECORD_SCHEMA_VERSION}",
+                f"line {lineno}: schema_version {version!r}, this harness reads {list(READABLE_RECORD_VERSIONS)}",
                 file=path,
                 field="schema_version",
             )
@@ -139,6 +139,40 @@ class _Appender:
         self._prompts.close()
 
     def __enter__(self) -> _Appender:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class RecordSink:
+    """Appenders for every benchmark of a job, each opened when its first records arrive: scoring finishes
+    out of benchmark order, so records of several benchmarks may be landing at once. `on_append(benchmark,
+    n)` hears of every batch written."""
+
+    def __init__(self, store: RecordStore, on_append=None):
+        self.store, self.on_append = store, on_append
+        self._open: dict[str, _Appender] = {}
+
+    def append(self, items: Iterable[tuple[SampleRecord, dict[str, str]]]) -> None:
+        by_bench: dict[str, tuple[list[SampleRecord], dict[str, str]]] = {}
+        for rec, prompts in items:
+            recs, texts = by_bench.setdefault(rec.benchmark, ([], {}))
+            recs.append(rec)
+            texts.update(prompts)
+        for bench, (recs, texts) in by_bench.items():
+            if bench not in self._open:
+                self._open[bench] = self.store.open_for_append(bench)
+            self._open[bench].append(recs, texts)
+            if self.on_append is not None:
+                self.on_append(bench, len(recs))
+
+    def close(self) -> None:
+        for appender in self._open.values():
+            appender.close()
+        self._open.clear()
+
+    def __enter__(self) -> RecordSink:
         return self
 
     def __exit__(self, *exc) -> None:

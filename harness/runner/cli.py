@@ -71,20 +71,21 @@ def _sweep_job(cfg: DictConfig) -> None:
     """The task function of every job of a sweep (possibly in another process or on another node)."""
     from hydra.core.hydra_config import HydraConfig
 
+    from harness.config.compose import compose
+
     hc = HydraConfig.get()
     job_dir = Path(hc.runtime.output_dir)
     sweep_dir = Path(hc.sweep.dir)
-    overrides = list(hc.overrides.task)
     opts = dict(cfg.get("cli") or {})
-    if "cli" in cfg:  # console switches, not part of the job's config (nor of its run id)
-        from omegaconf import OmegaConf
-
-        cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "cli"])
+    # The job's own overrides, composed as a single run composes them (suite sections included); console
+    # switches (+cli.*) are not part of the job's config, nor of its run id.
+    overrides = [o for o in hc.overrides.task if not o.startswith(("+cli.", "+benchmark@suite.benchmarks."))]
+    cfg = compose("run", [o for o in hc.overrides.task if not o.startswith("+cli.")], return_hydra_config=True)
     print(f"job {hc.job.num}: {' '.join(overrides) or '(defaults)'}", file=sys.stderr, flush=True)
     if (sweep_dir / STOP_FILE).exists():
         fate = Fate(3, "skipped: an earlier job failed and --fail-fast was given", None, overrides)
     else:
-        fate = run_one(cfg, dict(hc.runtime.choices), verbose=bool(opts.get("verbose")))
+        fate = run_one(cfg, dict(cfg.hydra.runtime.choices), verbose=bool(opts.get("verbose")))
         fate.overrides = overrides
         if fate.code and opts.get("fail_fast"):
             (sweep_dir / STOP_FILE).write_text(f"job {hc.job.num} failed\n")
@@ -116,8 +117,13 @@ def _validate_sweep(argv: list[str]) -> int:
 def _sweep(argv: list[str], verbose: bool, fail_fast: bool) -> int:
     import hydra
 
+    from harness.config.compose import section_overrides
+
     argv = [a for a in argv if a not in ("-m", "--multirun")]
     n_jobs = _validate_sweep(argv)
+    if not any(a.split("=", 1)[0] == "suite" and "," in a for a in argv):
+        # One suite for every job: its sections' benchmarks join Hydra's own composition of each job too.
+        argv += section_overrides([a for a in argv if not a.startswith("hydra.")])
     sweep_dir = next((a.split("=", 1)[1] for a in argv if a.startswith("hydra.sweep.dir=")), None)
     if sweep_dir is None:
         sweep_dir = f"multirun/{time.strftime('%Y-%m-%d_%H-%M-%S')}"
@@ -165,7 +171,9 @@ def main(argv: list[str]) -> int:
     if any(a.split("=", 1)[0] in _HYDRA_FLAGS for a in argv):  # --cfg job, --info …: Hydra's own answers
         import hydra
 
-        sys.argv = ["harness run", *argv]
+        from harness.config.compose import section_overrides
+
+        sys.argv = ["harness run", *section_overrides([a for a in argv if not a.startswith("-")]), *argv]
         try:
             hydra.main(config_path=str(CONFIG_DIR), config_name="run", version_base="1.3")(lambda cfg: None)()
         except SystemExit as done:

@@ -1,8 +1,10 @@
-"""`harness run` from top to bottom: config → suite → engine → records → stats → manifest → table.
+"""`harness run` from top to bottom: config → benchmarks → samples → engine → generation → scoring stage →
+records → stats → pack.
 
-Everything that can be checked without the model is checked first (config, model path, tasks, metrics,
-datasets); the engine then loads once and serves every benchmark and every run. Records append as they
-complete, so a killed job started again with the same command continues where it stopped.
+Everything that can be checked without the model is checked first (config, model path, tokenizer, tasks,
+metrics, datasets) and every prompt is rendered; the engine then loads once and serves every benchmark and
+every run, while the scoring stage's workers score what it generates. Records append as they are scored, so
+a killed job started again with the same command continues where it stopped.
 """
 
 from __future__ import annotations
@@ -25,12 +27,10 @@ from harness.pack import layout
 from harness.pack.hashing import line_hashes, model_hashes
 from harness.pack.lmeval import lmeval_results
 from harness.pack.manifest import package_versions, write_manifest
-from harness.pack.scores import benchmark_summary, run_metrics
-from harness.records.store import RecordStore
-from harness.agents.benchmark import AGENT_TASK, AgentBenchmark
-from harness.judge.stage import JudgeStage
+from harness.pack.summary import benchmark_summary, run_metrics
+from harness.records.store import RecordSink, RecordStore
 from harness.seeds import run_seed
-from harness.tasks.data import DatasetResolver
+from harness.benchmarks.data import DatasetResolver
 
 log = logging.getLogger("harness.run")
 
@@ -81,91 +81,93 @@ def run_job(spec: RunSpec, ui: Any = None) -> dict[str, Any]:
 
     `ui` (harness.console.capture.Capture or Plain) takes the harness's lines and progress, and the job's
     log once the pack directory is claimed."""
+    from harness.benchmarks.factory import build_samples, load_benchmarks
     from harness.console.capture import Plain
-    from harness.tasks.bridge import load_benchmark  # lm-eval import: only when a job runs
+    from harness.engines.chat import TokenizerChat
 
     ui = ui or Plain()
     started = time.time()
-    # 1. Everything checkable without the model.
-    chat = [b.name for b in spec.benchmarks if b.generation.chat_template]
+    # 1. Everything checkable without the model: paths, tokenizer, benchmarks and their data.
     _check_out_dir(spec.out_dir)
     ensure_model(spec.model, ui.say)
     check_model_path(spec.model)
-    check_tokenizer(spec.model, chat)
-    judged = [b for b in spec.benchmarks if b.judge is not None]
+    check_tokenizer(spec.model, [b.name for b in spec.benchmarks if b.generation.chat_template])
+    judged = any(b.judge is not None for b in spec.benchmarks)
     if judged and spec.judge_model is not None:
         ensure_model(spec.judge_model, ui.say)
         check_model_path(spec.judge_model)
         check_tokenizer(spec.judge_model)
+    judge_name = spec.model.name if spec.judge_model is None else spec.judge_model.name
     resolver = DatasetResolver(spec.data, {d.id: d for b in spec.benchmarks for d in b.datasets})
-    loaded = {b.name: AgentBenchmark(b, spec.data.source) if b.task == AGENT_TASK else load_benchmark(b, resolver) for b in spec.benchmarks}
+    benchmarks = load_benchmarks(spec.benchmarks, resolver, judge_model=judge_name)
     model_info = {"path": spec.model.path, **(model_hashes(Path(spec.model.path), spec.model.tokenizer) if spec.model.path else {})}
     _claim_pack(spec, model_info)
     log = ui.move_to(spec.out_dir / layout.LOGS)
     if log is not None and not ui.verbose:
         ui.say(f"engine and library logs: {log} (-v shows them here)")
     store = RecordStore(spec.out_dir)
-    done = {b.name: {(r.sample_id, r.run) for r in store.load(b.name)} for b in spec.benchmarks}
+    done = {name: {(r.sample_id, r.run) for r in store.load(name)} for name in benchmarks}
     finished = _finished_summary(spec, done)
     if finished is not None:  # the same command again on a complete pack: report, touch nothing
         ui.say(f"{spec.out_dir} is complete already: nothing to run")
         return finished
 
-    # 2. The engine, once.
+    # 2. Samples (prompts rendered with the model's tokenizer), then the scoring stage's workers, then the engine.
     from harness.console.progress import RunProgress
     from harness.engines.factory import make_engine
-    from harness.runner.execute import BenchmarkExecutor, plan
+    from harness.benchmarks.solvers import plan
+    from harness.scoring.stage import ScoringStage
 
-    ui.say(f"starting the {spec.model.engine} engine on {spec.model.path or spec.model.name}…")
-    engine = make_engine(spec.model, seed=spec.seed)
-    judge_engine = engine if not judged or spec.judge_model is None else make_engine(spec.judge_model, seed=spec.seed)
-    judge_name = spec.model.name if spec.judge_model is None else spec.judge_model.name
-    bench_meta: dict[str, Any] = {}
-    try:
-        with RunProgress(ui.err, interval=float(os.environ.get("HARNESS_PROGRESS_INTERVAL", 30))) as progress:
-            for b in spec.benchmarks:
-                bench = loaded[b.name]
-                chat_fn = None
-                if b.generation.chat_template:
-                    def chat_fn(messages, add_generation_prompt=True, _t=b.generation.thinking):
-                        return engine.apply_chat_template(messages, enable_thinking=_t)
-                samples = bench.samples(chat=chat_fn, system_prompt=b.generation.system_prompt, limit=spec.max_samples)
-                bench_meta[b.name] = {
-                    "task": b.task,
-                    "metric": bench.metric_key,
-                    "area": bench.spec.area,  # NIA files: the file's own area when the config names none
-                    "n_samples": len(samples),
-                    "generation": asdict(b.generation),
-                    "task_versions": bench.versions(),
-                    "lmeval": bench.lmeval_meta(),
-                    "target_score": b.target_score,
-                    "judge": None if b.judge is None else {"model": judge_name, "prompt_file": b.judge.prompt_file, "parser": b.judge.parser},
-                }
-                todo = plan(b.name, samples, spec.repeats, spec.seed, done[b.name])
-                progress.start_benchmark(b.name, len(samples) * spec.repeats, already=len(samples) * spec.repeats - len(todo))
-                with store.open_for_append(b.name) as appender:
-                    def on_complete(records, prompts, _a=appender):
-                        _a.append(records, prompts)
-                        progress.advance(len(records))
-                    if isinstance(bench, AgentBenchmark):
-                        bench.run_episodes(engine, spec.model.name, todo, on_complete)
-                    else:
-                        judge = JudgeStage(b.judge, judge_engine, judge_name, b.name) if b.judge else None
-                        BenchmarkExecutor(
-                            bench, b, engine, base_seed=spec.seed, logprobs=spec.logprobs,
-                            max_in_flight=spec.max_in_flight, on_complete=on_complete, judge=judge,
-                        ).run(todo)
-                progress.finish_benchmark()
-        engine_info = engine.describe()
-        if judge_engine is not engine:
-            engine_info = {**engine_info, "judge": judge_engine.describe()}
-    finally:
-        engine.close()
-        if judge_engine is not engine:
-            judge_engine.close()
+    renderer = TokenizerChat.for_model(spec.model)
+    samples = build_samples(benchmarks, renderer, spec.max_samples)
+    bench_meta = {name: _bench_meta(b, len(samples[name]), judge_name) for name, b in benchmarks.items()}
+    by_id = {name: {s.sample_id: s for s in ss} for name, ss in samples.items()}
+    with ScoringStage(benchmarks, by_id, workers=spec.scoring_workers, count_tokens=renderer.count_tokens if renderer else None) as stage:
+        ui.say(f"starting the {spec.model.engine} engine on {spec.model.path or spec.model.name}…")
+        engine = make_engine(spec.model, seed=spec.seed)
+        judge_engine = engine if not judged or spec.judge_model is None else make_engine(spec.judge_model, seed=spec.seed)
+        try:
+            with RunProgress(ui.err, interval=float(os.environ.get("HARNESS_PROGRESS_INTERVAL", 30))) as progress, \
+                    RecordSink(store, on_append=progress.advance) as sink:
+                for name, bench in benchmarks.items():
+                    todo = plan(name, samples[name], spec.repeats, spec.seed, done[name])
+                    total = len(samples[name]) * spec.repeats
+                    progress.add(name, total, already=total - len(todo))
+
+                    def emit(g, _name=name):
+                        stage.submit(_name, g)
+                        sink.append(stage.ready())
+                    solver = bench.solver(base_seed=spec.seed, logprobs=spec.logprobs, max_in_flight=spec.max_in_flight, model_name=spec.model.name)
+                    solver.solve(todo, engine, emit)
+                    sink.append(stage.ready())
+                    sink.append(stage.grade(judge_engine))  # judges read what this benchmark generated, in one batch
+                sink.append(stage.ready(wait=True))
+                sink.append(stage.grade(judge_engine))
+            engine_info = engine.describe()
+            if judge_engine is not engine:
+                engine_info = {**engine_info, "judge": judge_engine.describe()}
+        finally:
+            engine.close()
+            if judge_engine is not engine:
+                judge_engine.close()
 
     # 3. Scores from the records, then the manifest over everything.
     return finish_pack(spec, bench_meta, engine_info, [u.to_dict() for u in resolver.used], started=started)
+
+
+def _bench_meta(bench: Any, n_samples: int, judge_name: str) -> dict[str, Any]:
+    """What spec.json records per benchmark: what it is (from the benchmark itself) and how it was run."""
+    spec = bench.spec
+    return {
+        "task": spec.task,
+        "metric": bench.metric_key,
+        "area": spec.area,  # NIA files: the file's own area when the config names none
+        "n_samples": n_samples,
+        "generation": asdict(spec.generation),
+        "target_score": spec.target_score,
+        "judge": None if spec.judge is None else {"model": judge_name, "prompt_file": spec.judge.prompt_file, "parser": spec.judge.parser},
+        **bench.describe(),
+    }
 
 
 def _finished_summary(spec: RunSpec, done: dict[str, set]) -> dict[str, Any] | None:

@@ -1,1 +1,2 @@
-"""The phase evaluation's points from results and ratings. Pure Python: no vllm, no lm_eval, no torch."""
+"""The scoring stage: generated sample-runs become scored records, in worker processes beside the engine.
+`harness run` and `harness verify` score through this one stage."""

@@ -14,14 +14,13 @@ from typing import Any
 import yaml
 from omegaconf import OmegaConf
 
-from harness.config.compose import compose
+from harness.paths import CONFIG_DIR
 from harness.errors import ConfigError, RecordError
 from harness.pack import layout
 from harness.pack.hashing import sha256_file
 from harness.verify.compare import IDENTICAL, NUMERIC_TIE, UNEXPLAINED, compare_subset, compare_triple
 from harness.verify.draw import draw
 from harness.verify.integrity import (
-    AGENT_TASK,
     changed_records,
     check_manifest,
     check_model,
@@ -83,16 +82,13 @@ def _settings(argv: list[str]) -> tuple[Path, dict, Any]:
     pack = Path(positional[0]).resolve()
     if not pack.is_dir():
         raise RecordError("evidence pack directory not found", file=pack)
-    cfg = compose("verify", [a for a in argv if a != positional[0]])
-    try:
-        v = OmegaConf.to_container(cfg.verify, resolve=True, throw_on_missing=True)
-    except Exception as err:
-        raise ConfigError(str(err).splitlines()[0] + " (give verify.seed=<int>)", file="configs/verify/default.yaml", field="verify.seed") from None
-    if v["samples"] is None and not (0 < float(v["fraction"]) <= 1):
-        raise ConfigError(f"fraction must be in (0, 1], got {v['fraction']}", field="verify.fraction")
-    if v["samples"] is not None and int(v["samples"]) < 1:
-        raise ConfigError(f"samples must be at least 1, got {v['samples']}", field="verify.samples")
-    return pack, v, cfg
+    from harness.config.compose import validated
+    from harness.config.schema import VerifyCfg
+
+    overrides = [a for a in argv if a != positional[0]]
+    checked = validated("verify", overrides, VerifyCfg, {"verify": str(CONFIG_DIR / "verify" / "default.yaml")})
+    cfg = OmegaConf.create(checked)
+    return pack, checked["verify"], cfg
 
 
 def _diagnose(pack: Path, spec_doc: dict, records: dict, run_spec: Any, model_ok: bool, benches: set[str]) -> tuple[list[Problem], str | None]:
@@ -100,13 +96,17 @@ def _diagnose(pack: Path, spec_doc: dict, records: dict, run_spec: Any, model_ok
     changed = changed_records(pack, spec_doc)
     if not changed:
         return [], None
+    from harness.engines.chat import TokenizerChat
     from harness.verify.diagnose import diagnose, load_decoder
-    from harness.verify.rerun import load_tasks, rebuild_samples
+    from harness.verify.rerun import load_run_benchmarks, rebuild_samples
 
     try:
-        decode = load_decoder(Path(run_spec.model.tokenizer or run_spec.model.path)) if model_ok and (run_spec.model.tokenizer or run_spec.model.path) else None
-        tasks = load_tasks(run_spec, set(changed) & benches)
-        return diagnose(changed, records, decode, tasks, rebuild_samples(run_spec, tasks)), None
+        where = run_spec.model.tokenizer or run_spec.model.path
+        decode = load_decoder(Path(where)) if model_ok and where else None
+        renderer = TokenizerChat.for_model(run_spec.model) if model_ok else None
+        benchmarks = load_run_benchmarks(run_spec, set(changed) & benches)
+        samples = rebuild_samples(run_spec, benchmarks, renderer)
+        return diagnose(changed, records, decode, benchmarks, samples, renderer.count_tokens if renderer else None), None
     except Exception as err:  # the verdict is FAIL already; a diagnosis that cannot run must not hide it
         return [], f"{type(err).__name__}: {err}"
 
@@ -134,7 +134,9 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
                                       "repeats": spec_doc.get("repeats"), "seed": spec_doc.get("seed")},
                               "verifier": {**{k: v[k] for k in ("seed", "fraction", "samples", "epsilon", "ll_tolerance", "batch_invariant", "diagnose")},
                                            "policy": pol, "model_path": run_spec.model.path}}
-    rerunnable = {b.name for b in run_spec.benchmarks if b.task != AGENT_TASK}
+    from harness.benchmarks.factory import capabilities
+
+    rerunnable = {name for name, meta in spec_doc["benchmarks"].items() if capabilities(meta)["rerunnable"]}
 
     # 1. Integrity, before any compute: pure checks of files, records, seeds, settings, scores and weights.
     problems: list[Problem] = check_manifest(pack, manifest)
@@ -154,11 +156,13 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
         return _finish(pack, report, ui)
     report["integrity"]["problems"] = [p.to_dict() for p in problems]
 
-    # 2. Every record's prompts are the task's own rendering (task code, still no engine).
-    from harness.verify.rerun import load_tasks, prompt_problems, rebuild_samples, rerun_triples
+    # 2. Every record's prompts are the task's own rendering (task code and tokenizer, still no engine).
+    from harness.engines.chat import TokenizerChat
+    from harness.verify.rerun import load_run_benchmarks, prompt_problems, rebuild_samples, rerun_triples
 
-    tasks = load_tasks(run_spec, rerunnable)
-    samples = rebuild_samples(run_spec, tasks)
+    benchmarks = load_run_benchmarks(run_spec, rerunnable)
+    renderer = TokenizerChat.for_model(run_spec.model)
+    samples = rebuild_samples(run_spec, benchmarks, renderer)
     prompt_probs = prompt_problems(records, samples)
     report["prompts"] = {"checked": sorted(samples), "problems": [p.to_dict() for p in prompt_probs]}
     if prompt_probs and pol["fail_on_prompt_mismatch"]:
@@ -172,28 +176,31 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
                    fraction=None if v["samples"] is not None else float(v["fraction"]), samples=v["samples"])
     report["draw"] = {"triples": [t.to_dict() for t in triples], "per_benchmark": dict(Counter(t.benchmark for t in triples))}
 
-    # 4. The re-run: one engine, every drawn request in one batch.
+    # 4. The re-run: the run's scoring stage (workers forked first), one engine, every drawn request in one batch.
     from harness.engines.factory import make_engine
     from harness.records.store import RecordStore
+    from harness.scoring.stage import ScoringStage
 
-    # Agent episodes (τ²) are checked for integrity like everything else but not re-run yet.
-    report["not_rerun"] = [dict(t.to_dict(), reason="agent episode: integrity-checked, re-run not supported")
+    # Interactive episodes (τ²) are checked for integrity like everything else but not re-run.
+    report["not_rerun"] = [dict(t.to_dict(), reason="interactive episode: integrity-checked, not re-run")
                            for t in triples if t.benchmark not in rerunnable]
     triples = [t for t in triples if t.benchmark in rerunnable]
-    engine = make_engine(run_spec.model, seed=run_spec.seed)
-    needs_judge = any(tasks[b].spec.judge for b in tasks) and run_spec.judge_model is not None
-    judge_engine = make_engine(run_spec.judge_model, seed=run_spec.seed) if needs_judge else engine
-    try:
-        store = RecordStore(pack)
-        prompts = {b: store.load_prompts(b) for b in tasks}
-        by_key = {(r.benchmark, r.sample_id, r.run): r for recs in records.values() for r in recs}
-        fresh, rerun_problems = rerun_triples(triples, by_key, prompts, samples, tasks, engine,
-                                              int(spec_doc.get("logprobs", run_spec.logprobs)), judge_engine)
-        report["engine"] = engine.describe()
-    finally:
-        engine.close()
-        if judge_engine is not engine:
-            judge_engine.close()
+    with ScoringStage(benchmarks, samples, workers=run_spec.scoring_workers,
+                      count_tokens=renderer.count_tokens if renderer else None) as stage:
+        engine = make_engine(run_spec.model, seed=run_spec.seed)
+        needs_judge = any(b.spec.judge for b in benchmarks.values()) and run_spec.judge_model is not None
+        judge_engine = make_engine(run_spec.judge_model, seed=run_spec.seed) if needs_judge else engine
+        try:
+            store = RecordStore(pack)
+            prompts = {b: store.load_prompts(b) for b in benchmarks}
+            by_key = {(r.benchmark, r.sample_id, r.run): r for recs in records.values() for r in recs}
+            fresh, rerun_problems = rerun_triples(triples, by_key, prompts, samples, stage, engine,
+                                                  int(spec_doc.get("logprobs", run_spec.logprobs)), judge_engine)
+            report["engine"] = engine.describe()
+        finally:
+            engine.close()
+            if judge_engine is not engine:
+                judge_engine.close()
     report["setup_differences"] = _setup_differences(manifest, OmegaConf.to_container(OmegaConf.create(run_spec.config["model"])),
                                                      report.get("engine"), bool(v["batch_invariant"]))
     report["batch_invariant_env"] = os.environ.get("VLLM_BATCH_INVARIANT")

@@ -1,11 +1,11 @@
 """Which field of a changed record changed. The hash index names the record (integrity.changed_records); a
 record carries enough redundancy to name the field too: its text is the decoding of its token ids, its
-metrics and extracted answers follow from its responses under the benchmark's lm-eval scoring, its judge
+metrics and extracted answers follow from its responses under the benchmark's scorer, its judge
 metrics are its judge's verdict, its target and document hash are the dataset's.
 
 Runs only on records already flagged (so the verdict is FAIL whatever this finds), after the pure integrity
 checks and before any engine starts. The tokenizer check is pure (`tokenizers`); re-scoring loads the
-benchmark's tasks through harness.tasks.bridge, the same lm-eval code the run scored with.
+benchmarks as the run did and scores through the run's scoring stage (harness.scoring.stage).
 """
 
 from __future__ import annotations
@@ -47,25 +47,22 @@ def text_problems(bench: str, rec: SampleRecord, decode: Callable[[list[int]], s
     return out
 
 
-def rescore_problems(bench: str, rec: SampleRecord, tasks: Any, sample: Any) -> list[Problem]:
-    """Re-score the record's own responses with the benchmark's task code; every field that disagrees is named."""
-    from harness.runner.requests import lm_eval_answer
-    from harness.tasks.bridge import doc_sha256
+def rescore_problems(bench: str, rec: SampleRecord, rescored: SampleRecord | None, sample: Any) -> list[Problem]:
+    """The record against its own responses re-scored by the run's scoring stage; every field that disagrees
+    is named."""
+    from harness.benchmarks.base import doc_sha256
 
     rel = f"{layout.RECORDS}/{bench}.jsonl"
     if sample is None:
         return [Problem("records", rel, "the benchmark's task yields no such sample", sample=_where(rec), field="sample_id")]
-    answers, k = [], 0
-    for inst in sample.instances:
-        n = max(inst.repeats or 1, 1)
-        answers.append([lm_eval_answer(r) for r in rec.responses[k : k + n]])
-        k += n
-    if k != len(rec.responses):
-        return [Problem("records", rel, f"{len(rec.responses)} responses, the task asks {k}", sample=_where(rec), field="responses")]
-    extracted, metrics = tasks.score(sample, answers)
+    if rescored is None:
+        return [Problem("records", rel, f"{len(rec.responses)} responses, the task asks {sample.n_answers}", sample=_where(rec), field="responses")]
+    metrics = dict(rescored.metrics)
     if rec.judge is not None:  # judged metrics are the recorded judge's verdict (re-judged only in the re-run)
-        metrics.update({f"{k},none": float(v) for k, v in rec.judge.verdict.items() if k in ("correct", "parsed")})
-    expected = {"metrics": _plain(metrics), "extracted": _plain(extracted), "target": _plain(sample.target), "doc_sha256": doc_sha256(sample.doc)}
+        from harness.judge.scorer import verdict_metrics
+
+        metrics.update(verdict_metrics(rec.judge.verdict))
+    expected = {"metrics": _plain(metrics), "extracted": _plain(rescored.extracted), "target": _plain(sample.target), "doc_sha256": doc_sha256(sample.doc)}
     recorded = {"metrics": rec.metrics, "extracted": rec.extracted, "target": rec.target, "doc_sha256": rec.doc_sha256}
     out = []
     for fld in ("metrics", "extracted"):
@@ -82,21 +79,27 @@ def rescore_problems(bench: str, rec: SampleRecord, tasks: Any, sample: Any) -> 
 
 
 def diagnose(changed: dict[str, set[tuple[str, int]]], records: dict[str, list[SampleRecord]],
-             decode: Callable[[list[int]], str] | None, tasks: dict[str, Any], samples: dict[str, dict[str, Any]]) -> list[Problem]:
+             decode: Callable[[list[int]], str] | None, benchmarks: dict[str, Any], samples: dict[str, dict[str, Any]],
+             count_tokens: Callable[[str], int] | None = None) -> list[Problem]:
+    from harness.benchmarks.base import Generated
+    from harness.scoring.stage import ScoringStage, score_records
+
+    flagged = [(bench, rec) for bench, keys in sorted(changed.items()) for rec in records.get(bench, []) if (rec.sample_id, rec.run) in keys]
+    scorable = [(b, r) for b, r in flagged if b in benchmarks and r.sample_id in samples[b] and len(r.responses) == samples[b][r.sample_id].n_answers]
+    with ScoringStage(benchmarks, samples, workers=0, count_tokens=count_tokens) as stage:
+        rescored = score_records(stage, [(b, Generated(samples[b][r.sample_id], r.run, r.seed, r.responses)) for b, r in scorable])
+    by_key = {(r.benchmark, r.sample_id, r.run): r for r in rescored}
     out = []
-    for bench, keys in sorted(changed.items()):
-        for rec in records.get(bench, []):
-            if (rec.sample_id, rec.run) not in keys:
-                continue
-            if decode is not None:
-                out += text_problems(bench, rec, decode)
-            if bench in tasks:
-                out += rescore_problems(bench, rec, tasks[bench], samples[bench].get(rec.sample_id))
+    for bench, rec in flagged:
+        if decode is not None:
+            out += text_problems(bench, rec, decode)
+        if bench in benchmarks:
+            out += rescore_problems(bench, rec, by_key.get(rec.key), samples[bench].get(rec.sample_id))
     return out
 
 
 def _plain(obj: Any) -> Any:
-    from harness.runner.execute import jsonable
+    from harness.records.schema import jsonable
 
     return json.loads(json.dumps(jsonable(obj), ensure_ascii=False))
 

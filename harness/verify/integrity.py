@@ -13,8 +13,9 @@ from pydantic import ValidationError
 from harness.errors import RecordError
 from harness.pack import layout
 from harness.pack.hashing import line_hashes, model_hashes, pack_files, sha256_text
-from harness.pack.scores import benchmark_summary, run_metrics
-from harness.records.schema import RECORD_SCHEMA_VERSION, PromptRecord, SampleRecord
+from harness.pack.summary import benchmark_summary, run_metrics
+from harness.benchmarks.factory import capabilities
+from harness.records.schema import READABLE_RECORD_VERSIONS, PromptRecord, SampleRecord
 from harness.seeds import request_seed, run_seed
 from harness.verify.problems import Problem
 
@@ -113,9 +114,9 @@ def read_records_leniently(path: Path) -> tuple[list[SampleRecord], list[Problem
     records, seen = [], {}
     lines, problems = _lines(path)
     for lineno, obj in lines:
-        if not isinstance(obj, dict) or obj.get("schema_version") != RECORD_SCHEMA_VERSION:
+        if not isinstance(obj, dict) or obj.get("schema_version") not in READABLE_RECORD_VERSIONS:
             version = obj.get("schema_version") if isinstance(obj, dict) else None
-            problems.append(Problem("records", rel, f"line {lineno}: schema_version {version!r}, expected {RECORD_SCHEMA_VERSION}", sample=_where(obj), field="schema_version"))
+            problems.append(Problem("records", rel, f"line {lineno}: schema_version {version!r}, expected one of {list(READABLE_RECORD_VERSIONS)}", sample=_where(obj), field="schema_version"))
             continue
         try:
             rec = SampleRecord.model_validate(obj)
@@ -193,9 +194,8 @@ def check_records(pack: Path, spec: dict) -> tuple[dict[str, list[SampleRecord]]
     return all_records, problems
 
 
-# spec.json's generation settings, as recorded with each generation response (harness.runner.requests)
+# spec.json's generation settings, as recorded with each generation response (harness.benchmarks.requests)
 _SETTINGS = ("temperature", "top_p", "top_k", "max_tokens")
-AGENT_TASK = "tau2"  # agent episodes: each call's settings come from the agent loop, not from spec.json alone
 
 
 def check_settings(spec: dict, records: dict[str, list[SampleRecord]]) -> list[Problem]:
@@ -204,7 +204,7 @@ def check_settings(spec: dict, records: dict[str, list[SampleRecord]]) -> list[P
     problems = []
     for bench, meta in spec["benchmarks"].items():
         claimed = {k: v for k, v in (meta.get("generation") or {}).items() if k in _SETTINGS and v is not None}
-        if not claimed or meta.get("task") == AGENT_TASK:
+        if not claimed or capabilities(meta)["settings_per_call"]:  # agent loops set each call's settings
             continue
         for rec in records.get(bench, []):
             for i, resp in enumerate(rec.responses):

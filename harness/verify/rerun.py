@@ -1,72 +1,42 @@
-"""Re-issue the drawn triples' requests exactly as recorded (prompt, seed, settings), all in one batch on one
-engine, and re-score them with the same lm-eval task code the run used."""
+"""Rebuild the run's samples (no engine), re-issue the drawn triples' requests exactly as recorded (prompt,
+seed, settings) in one batch on one engine, and score the fresh responses through the run's own scoring
+stage (harness.scoring.stage), judges included."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-from harness.config.spec import ModelSpec, RunSpec
+from harness.benchmarks.base import Generated, Sample
+from harness.config.spec import RunSpec
 from harness.engines.base import Engine, LoglikelihoodRequest
 from harness.pack.hashing import sha256_text
 from harness.records.schema import Response, SampleRecord
-from harness.runner.execute import jsonable
-from harness.runner.requests import generation_response, lm_eval_answer, loglikelihood_response, request_from_record
-from harness.tasks.bridge import BenchmarkTasks, Sample, load_benchmark
-from harness.tasks.data import DatasetResolver
+from harness.benchmarks.requests import generation_response, loglikelihood_response, request_from_record
 from harness.verify.draw import Triple
 from harness.verify.problems import Problem
 
 
-@dataclass
-class Rerun:
-    responses: list[Response]
-    metrics: dict[str, Any]
-    extracted: dict[str, Any] = field(default_factory=dict)
-    judge: Any = None
+def load_run_benchmarks(spec: RunSpec, names: set[str]) -> dict[str, Any]:
+    """The named benchmarks of the run, loaded as the run loaded them (tasks, data, checks)."""
+    from harness.benchmarks.data import DatasetResolver
+    from harness.benchmarks.factory import load_benchmarks
 
-
-def load_tasks(spec: RunSpec, benchmarks: set[str]) -> dict[str, BenchmarkTasks]:
     resolver = DatasetResolver(spec.data, {d.id: d for b in spec.benchmarks for d in b.datasets})
-    return {b.name: load_benchmark(b, resolver) for b in spec.benchmarks if b.name in benchmarks}
+    judge_name = spec.model.name if spec.judge_model is None else spec.judge_model.name
+    return load_benchmarks([b for b in spec.benchmarks if b.name in names], resolver, judge_model=judge_name)
 
 
-class TokenizerChat:
-    """Renders chats with the model's own tokenizer, as its engine would, so the run's samples are rebuilt
-    (and their prompts checked) before any engine starts."""
+def rebuild_samples(spec: RunSpec, benchmarks: dict[str, Any], renderer: Any) -> dict[str, dict[str, Sample]]:
+    """The run's samples, rebuilt the way the run built them (few-shot, chat template, limit); `renderer`
+    is the model's tokenizer (harness.engines.chat.TokenizerChat), as in the run."""
+    from harness.benchmarks.factory import build_samples
 
-    def __init__(self, model: ModelSpec):
-        from transformers import AutoTokenizer
-
-        self.tokenizer = AutoTokenizer.from_pretrained(model.tokenizer or model.path, trust_remote_code=model.trust_remote_code)
-
-    def apply_chat_template(self, messages: list[dict], *, enable_thinking: bool | None = None, tools: list | None = None) -> str:
-        from harness.engines.tokens import render_chat
-
-        return render_chat(self.tokenizer, messages, enable_thinking=enable_thinking, tools=tools)
-
-
-def rebuild_samples(spec: RunSpec, tasks: dict[str, BenchmarkTasks], renderer: Any = None) -> dict[str, dict[str, Sample]]:
-    """The run's samples, rebuilt the way the run built them (few-shot, chat template, limit). `renderer`
-    has the engine's apply_chat_template (an engine, or TokenizerChat); built on first need when None."""
-    out = {}
-    for b in spec.benchmarks:
-        if b.name not in tasks:
-            continue
-        chat = None
-        if b.generation.chat_template:
-            renderer = renderer or TokenizerChat(spec.model)
-
-            def chat(messages, add_generation_prompt=True, _t=b.generation.thinking, _r=renderer):
-                return _r.apply_chat_template(messages, enable_thinking=_t)
-        samples = tasks[b.name].samples(chat=chat, system_prompt=b.generation.system_prompt, limit=spec.max_samples)
-        out[b.name] = {s.sample_id: s for s in samples}
-    return out
+    return {name: {s.sample_id: s for s in ss} for name, ss in build_samples(benchmarks, renderer, spec.max_samples).items()}
 
 
 def rendered_prompts(sample: Sample) -> list[str]:
-    """sha256 of each request's prompt, in the order a record lists its responses (instance, then repeat)."""
-    return [sha256_text(inst.args[0]) for inst in sample.instances for _ in range(max(inst.repeats or 1, 1))]
+    """sha256 of each request's prompt, in the order a record lists its responses (request, then repeat)."""
+    return [sha256_text(r.prompt) for r in sample.requests for _ in range(max(r.repeats, 1))]
 
 
 def prompt_problems(records: dict[str, list[SampleRecord]], samples: dict[str, dict[str, Sample]]) -> list[Problem]:
@@ -85,24 +55,14 @@ def prompt_problems(records: dict[str, list[SampleRecord]], samples: dict[str, d
     return out
 
 
-def rerun_triples(
-    triples: list[Triple],
-    records: dict[tuple[str, str, int], SampleRecord],
-    prompts: dict[str, dict[str, str]],
-    samples: dict[str, dict[str, Sample]],
-    tasks: dict[str, BenchmarkTasks],
-    engine: Engine,
-    logprobs: int,
-    judge_engine: Engine | None = None,
-) -> tuple[dict[Triple, Rerun], list[Problem]]:
-    problems: list[Problem] = []
+def rerun_responses(triples: list[Triple], records: dict[tuple[str, str, int], SampleRecord], prompts: dict[str, dict[str, str]],
+                    engine: Engine, logprobs: int) -> dict[Triple, list[Response]]:
+    """Every drawn triple's requests re-issued as recorded: loglikelihoods deduplicated, generations in one batch."""
     gen_reqs, gen_slots, ll_unique, ll_slots = [], [], {}, []
     fresh: dict[Triple, list[Response | None]] = {}
     for t in triples:
         rec = records[(t.benchmark, t.sample_id, t.run)]
         fresh[t] = [None] * len(rec.responses)
-        if t.sample_id not in samples[t.benchmark]:
-            problems.append(Problem("prompts", f"records/{t.benchmark}.jsonl", "the task no longer yields this sample: not re-scored", sample=f"{t.sample_id} run {t.run}"))
         for j, resp in enumerate(rec.responses):
             prompt = prompts[t.benchmark][resp.prompt_sha256]
             if resp.request_type == "generate_until":
@@ -120,44 +80,24 @@ def rerun_triples(
     for i, result in engine.generate(gen_reqs):
         t, j = gen_slots[i]
         fresh[t][j] = generation_response(gen_reqs[i], result)
+    return fresh  # type: ignore[return-value]
 
-    out = {}
-    for t, responses in fresh.items():
-        sample = samples[t.benchmark].get(t.sample_id)
-        if sample is None:
-            out[t] = Rerun(responses, {})  # type: ignore[arg-type]
-            continue
-        answers, k = [], 0
-        for inst in sample.instances:
-            n = max(inst.repeats or 1, 1)
-            answers.append([lm_eval_answer(r) for r in responses[k : k + n]])  # type: ignore[arg-type]
-            k += n
-        extracted, metrics = tasks[t.benchmark].score(sample, answers)
-        out[t] = Rerun(responses, jsonable(metrics), jsonable(extracted))  # type: ignore[arg-type]
-    _rejudge(triples, records, prompts, samples, tasks, out, judge_engine or engine, logprobs)
+
+def rerun_triples(triples: list[Triple], records: dict[tuple[str, str, int], SampleRecord], prompts: dict[str, dict[str, str]],
+                  samples: dict[str, dict[str, Sample]], stage: Any, engine: Engine, logprobs: int,
+                  judge_engine: Engine | None = None) -> tuple[dict[Triple, SampleRecord], list[Problem]]:
+    """Re-run each drawn triple and score it through `stage` (the run's scoring stage, started before the
+    engine). A triple whose sample the task no longer yields keeps its fresh responses, unscored."""
+    from harness.scoring.stage import score_records
+
+    problems = [Problem("prompts", f"records/{t.benchmark}.jsonl", "the task no longer yields this sample: not re-scored",
+                        sample=f"{t.sample_id} run {t.run}") for t in triples if t.sample_id not in samples[t.benchmark]]
+    fresh = rerun_responses(triples, records, prompts, engine, logprobs)
+    scorable = [t for t in triples if t.sample_id in samples[t.benchmark]]
+    items = [(t.benchmark, Generated(samples[t.benchmark][t.sample_id], t.run, records[(t.benchmark, t.sample_id, t.run)].seed, fresh[t]))
+             for t in scorable]
+    scored = score_records(stage, items, judge_engine or engine)
+    out: dict[Triple, SampleRecord] = {t: records[(t.benchmark, t.sample_id, t.run)].model_copy(update={"responses": fresh[t], "metrics": {}, "extracted": {}})
+                                       for t in triples}
+    out.update(zip(scorable, scored))
     return out, problems
-
-
-def _rejudge(triples, records, prompts, samples, tasks, out, engine: Engine, logprobs: int) -> None:
-    """Judged samples: the judge's recorded request (prompt, seed, settings) is re-issued, but with the
-    re-run response in place of the recorded one — the verdict must follow from the output, not the record."""
-    from harness.judge.parse import PARSERS
-    from harness.judge.stage import JudgeStage
-    from harness.records.schema import JudgeRecord
-
-    jobs = []
-    for t in triples:
-        rec = records[(t.benchmark, t.sample_id, t.run)]
-        settings = tasks[t.benchmark].spec.judge
-        if rec.judge is None or settings is None or t not in out or not out[t].responses:
-            continue
-        stage = JudgeStage(settings, engine, rec.judge.model, t.benchmark)
-        sample = samples[t.benchmark].get(t.sample_id)
-        prompt = stage.prompt(sample.doc, out[t].responses[0].text or "") if sample else prompts[t.benchmark][rec.judge.response.prompt_sha256]
-        jobs.append((t, rec, request_from_record(prompt, rec.judge.response, logprobs), PARSERS[settings.parser]))
-    for i, result in engine.generate([j[2] for j in jobs]):
-        t, rec, req, parse = jobs[i]
-        verdict = parse(result.text)
-        out[t].metrics.update({f"{k},none": float(v) for k, v in verdict.items() if k in ("correct", "parsed")})
-        out[t].judge = JudgeRecord(model=rec.judge.model, prompt_file=rec.judge.prompt_file, response=generation_response(req, result), verdict=verdict)
-

@@ -93,8 +93,8 @@ def test_model_directory_problems(tmp_path, layout):
 
 
 def test_unknown_task_and_unknown_metric_fail_before_any_model(tmp_path):
-    from harness.tasks.bridge import load_benchmark
-    from harness.tasks.data import DatasetResolver
+    from harness.benchmarks.factory import load_benchmark
+    from harness.benchmarks.data import DatasetResolver
 
     spec = spec_for("model=tiny", "suite.benchmarks.haerae.task=no_such_task")
     bench = next(b for b in spec.benchmarks if b.name == "haerae")
@@ -110,8 +110,8 @@ def test_unknown_task_and_unknown_metric_fail_before_any_model(tmp_path):
 
 
 def test_malformed_sample_data_names_file_and_line(tmp_path):
-    from harness.tasks.bridge import load_benchmark
-    from harness.tasks.data import DatasetResolver
+    from harness.benchmarks.factory import load_benchmark
+    from harness.benchmarks.data import DatasetResolver
 
     root = tmp_path / "mirror"
     d = root / "HAERAE-HUB" / "HRM8K" / "KSM"

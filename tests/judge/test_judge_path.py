@@ -7,18 +7,20 @@ import pytest
 from harness.config.compose import compose
 from harness.config.spec import build_run_spec
 from harness.errors import ConfigError
-from harness.judge.stage import judge_seed
+from harness.judge.scorer import judge_seed
 from harness.records.store import RecordStore
 from harness.runner.job import run_job
 from harness.scorers.answers import strip_thinking
 
 pytestmark = pytest.mark.slow
+# The plumbing is what is tested: short verdicts keep a CPU judge's generations brief.
+SHORT_JUDGE = ["suite.benchmarks.hle.judge.max_tokens=16", "suite.benchmarks.aa_lcr.judge.max_tokens=16"]
 
 
 @pytest.mark.parametrize("judge", ["tiny_hf", "same"])
 def test_judged_benchmarks_record_the_judge(tmp_path, tiny_model_dir, judge):
     cfg = compose("run", ["suite=global_common", "data=sample", "model=tiny", f"judge={judge}", "run.repeats=2",
-                          "+suite.only=[hle,aa_lcr]", "run.generation_override.max_tokens=8", f"out={tmp_path / 'p'}"])
+                          "+suite.only=[hle,aa_lcr]", "run.generation_override.max_tokens=8", *SHORT_JUDGE, f"out={tmp_path / 'p'}"])
     spec = build_run_spec(cfg)
     summary = run_job(spec)["benchmarks"]
     store = RecordStore(tmp_path / "p")
@@ -46,7 +48,7 @@ def test_a_judged_pack_verifies_with_the_judge_rerun(tmp_path, tiny_model_dir):
     from harness.verify.cli import main as verify_main
 
     cfg = compose("run", ["suite=global_common", "data=sample", "model=tiny", "judge=tiny_hf", "run.repeats=2",
-                          "+suite.only=[hle]", "run.generation_override.max_tokens=8", f"out={tmp_path / 'p'}"])
+                          "+suite.only=[hle]", "run.generation_override.max_tokens=8", SHORT_JUDGE[0], f"out={tmp_path / 'p'}"])
     run_job(build_run_spec(cfg))
     assert verify_main([str(tmp_path / "p"), "verify.seed=3", "verify.fraction=1.0"]) == 0
     report = json.loads(next((tmp_path / "p" / "verification").glob("*.json")).read_text())

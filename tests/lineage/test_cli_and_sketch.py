@@ -61,7 +61,7 @@ def test_exit_codes_and_report_contract(models, tmp_path):
 
 
 def test_the_scoring_gate_reads_the_report(models, tmp_path):
-    from harness.scoring.inputs import lineage_report
+    from harness.points.inputs import lineage_report
 
     out = tmp_path / "enc"
     code = main(["lineage", str(models["encoder"]), str(models["ref"]), f"lineage.out={out}"])

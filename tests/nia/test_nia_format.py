@@ -11,8 +11,8 @@ from harness.config.compose import compose
 from harness.config.spec import build_run_spec
 from harness.errors import ConfigError, DataError
 from harness.nia.schema import file_area, load_items
-from harness.tasks.bridge import load_benchmark
-from harness.tasks.data import DatasetResolver
+from harness.benchmarks.factory import load_benchmark
+from harness.benchmarks.data import DatasetResolver
 
 BAD_LINE = 9  # GOOD has 8 lines; the bad one follows
 
@@ -65,7 +65,7 @@ def test_empty_and_missing_files(tmp_path):
 
 
 def _spec(path, *extra):
-    cfg = compose("run", ["model=tiny", "suite=sample", "+suite.only=[private]", "+suite.benchmarks.private.task=nia_jsonl",
+    cfg = compose("run", ["model=tiny", "suite=sample", "+suite.only=[private]", "+suite.benchmarks.private.kind=nia", "+suite.benchmarks.private.task=nia_jsonl",
                           f"+suite.benchmarks.private.path={path}", "+suite.benchmarks.private.metric=score", *extra])
     return build_run_spec(cfg)
 
@@ -80,7 +80,7 @@ def test_multiple_choice_mode_takes_letter_items_only(tmp_path, good_file):
     bench = _load(letters, "+suite.benchmarks.private.mode=multiple_choice")
     samples = bench.samples(chat=None, system_prompt=None, limit=None)
     assert bench.metric_key == "score,none" and len(samples) == 3  # one metric name in both modes
-    assert all(len(s.instances) == len(s.doc["choices"]) for s in samples)  # one log-likelihood per choice
+    assert all(len(s.requests) == len(s.doc["choices"]) for s in samples)  # one log-likelihood per choice
     with pytest.raises(ConfigError, match="multiple_choice mode scores choice and bias items only"):
         _load(good_file, "+suite.benchmarks.private.mode=multiple_choice")
 
@@ -92,8 +92,11 @@ def test_a_file_of_one_area_counts_for_it(tmp_path):
 
 
 def test_a_missing_path_or_bad_mode_is_a_config_error(tmp_path):
-    with pytest.raises(ConfigError, match="path"):
-        build_run_spec(compose("run", ["model=tiny", "suite=sample", "+suite.benchmarks.p.task=nia_jsonl", "+suite.benchmarks.p.metric=score"]))
+    spec = build_run_spec(compose("run", ["model=tiny", "suite=sample", "+suite.only=[p]", "+suite.benchmarks.p.kind=nia",
+                                          "+suite.benchmarks.p.task=nia_jsonl", "+suite.benchmarks.p.metric=score"]))
+    with pytest.raises(ConfigError, match="path") as err:  # when the benchmark loads, before any model
+        load_benchmark(spec.benchmarks[0], DatasetResolver(spec.data, {}))
+    assert err.value.field == "suite.benchmarks.p.path"
     with pytest.raises(ConfigError, match="mode"):
         _spec(tmp_path / "x.jsonl", "+suite.benchmarks.private.mode=guess")
 
@@ -103,5 +106,5 @@ def test_a_malformed_private_file_stops_the_job_before_the_model(tmp_path):
 
     path = write_jsonl(tmp_path / "bad.jsonl", GOOD, ["{oops\n"])
     code = main(["run", "model=tiny", "suite=sample", f"out={tmp_path / 'p'}", "+suite.only=[private]",
-                 "+suite.benchmarks.private.task=nia_jsonl", f"+suite.benchmarks.private.path={path}", "+suite.benchmarks.private.metric=score"])
+                 "+suite.benchmarks.private.kind=nia", "+suite.benchmarks.private.task=nia_jsonl", f"+suite.benchmarks.private.path={path}", "+suite.benchmarks.private.metric=score"])
     assert code == 2 and not (tmp_path / "p").exists()

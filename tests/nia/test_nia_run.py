@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 def _run(tmp_path, path, *extra):
     cfg = compose("run", ["model=tiny", "suite=sample", "run.repeats=2", f"out={tmp_path / 'pack'}", "+suite.only=[private]",
-                          "+suite.benchmarks.private.task=nia_jsonl", f"+suite.benchmarks.private.path={path}",
+                          "+suite.benchmarks.private.kind=nia", "+suite.benchmarks.private.task=nia_jsonl", f"+suite.benchmarks.private.path={path}",
                           "+suite.benchmarks.private.metric=score", "run.generation_override.max_tokens=16", *extra])
     return run_job(build_run_spec(cfg))["benchmarks"]["private"]
 

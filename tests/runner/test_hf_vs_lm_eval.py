@@ -8,7 +8,7 @@ from harness.config.compose import compose
 from harness.config.spec import DataSpec, build_run_spec
 from harness.records.store import RecordStore
 from harness.runner.job import run_job
-from harness.tasks.data import DatasetResolver
+from harness.benchmarks.data import DatasetResolver
 
 pytestmark = pytest.mark.slow
 

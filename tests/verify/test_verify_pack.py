@@ -286,3 +286,26 @@ def test_the_batch_invariant_switch_reaches_the_engine_and_the_report(pack, tiny
     assert any("batch-invariant" in d for d in report["setup_differences"])
     md = next((pack / "verification").glob("*.md")).read_text()
     assert "Batch-invariant mode (VLLM_BATCH_INVARIANT): run False, re-run True" in md
+
+
+def test_a_version_1_pack_still_verifies(pack):
+    """Packs written before records named their scorer (record schema 1, no capabilities in spec.json)."""
+    from harness.pack.hashing import line_hashes
+    from harness.pack.manifest import write_manifest
+
+    for path in (pack / "records").glob("*.jsonl"):
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        for row in rows:
+            row.pop("scorer"), row.pop("score_error")
+            row["schema_version"] = 1
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        path.with_suffix(".sha256").write_text("".join(f"{h}\n" for h in line_hashes(path)))
+    spec = json.loads((pack / "spec.json").read_text())
+    for meta in spec["benchmarks"].values():
+        for key in ("kind", "rerunnable", "settings_per_call", "scorer", "lmeval"):
+            meta.pop(key)
+    (pack / "spec.json").write_text(json.dumps(spec, indent=2))
+    manifest = json.loads((pack / "manifest.json").read_text())
+    write_manifest(pack, **{k: manifest[k] for k in ("run_id", "engine", "datasets", "settings")})
+    code, report = verify(pack, "verify.fraction=0.5")
+    assert code == 0 and report["verdict"] == "PASS", report["reasons"]

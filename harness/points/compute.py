@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError, DataError
-from harness.scoring import rules
-from harness.scoring.inputs import Team, TeamsFile, lineage_report, pack_scores, plain_scores, read_sheet
+from harness.points import rules
+from harness.points.inputs import Team, TeamsFile, lineage_report, pack_scores, plain_scores, read_sheet
 
 
 @dataclass

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from omegaconf import OmegaConf
-
-from harness.config.compose import compose
+from harness.config.catalog import benchmarks_in_section
+from harness.config.compose import validated
+from harness.config.schema import ScoreCfg
+from harness.paths import CONFIG_DIR
 from harness.errors import ConfigError
-from harness.scoring.compute import score_all
-from harness.scoring.inputs import load_teams_file
-from harness.scoring.output import print_table, write_outputs
+from harness.points.compute import score_all
+from harness.points.inputs import load_teams_file
+from harness.points.output import print_table, write_outputs
 
 USAGE = "usage: harness score <teams.yaml> [scoring.require_verified=false] [scoring.out=DIR]"
 
@@ -22,7 +23,10 @@ def main(argv: list[str]) -> int:
     teams_path = Path(positional[0]).resolve()
     if not teams_path.is_file():
         raise ConfigError("teams file not found", file=teams_path)
-    cfg = OmegaConf.to_container(compose("score", [a for a in argv if "=" in a]).scoring, resolve=True)
+    overrides = [a for a in argv if "=" in a]
+    cfg = validated("score", overrides, ScoreCfg, {"scoring": str(_scoring_file(overrides))})["scoring"]
+    if cfg["global_common"]["benchmarks"] is None:  # the benchmark configs say which count for the section
+        cfg["global_common"]["benchmarks"] = benchmarks_in_section("global_common")
     teams = load_teams_file(teams_path)
     results = score_all(teams, teams_path, cfg)  # every check happens here: nothing is written before
     # Next to its input (or scoring.out), never into whatever directory the command was started from.
@@ -31,3 +35,8 @@ def main(argv: list[str]) -> int:
     print_table(results, cfg)
     print("written: " + ", ".join(str(p) for p in paths))
     return 0
+
+
+def _scoring_file(overrides: list[str]) -> Path:
+    choice = next((a.split("=", 1)[1] for a in reversed(overrides) if a.startswith("scoring=")), "phase1")
+    return CONFIG_DIR / "scoring" / f"{choice}.yaml"

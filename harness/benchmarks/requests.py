@@ -70,10 +70,3 @@ def loglikelihood_response(req: LoglikelihoodRequest, res: LoglikelihoodResult) 
         top_ids=res.top_ids,
         top_logprobs=res.top_logprobs,
     )
-
-
-def lm_eval_answer(resp: Response) -> Any:
-    """What lm-eval's filters and process_results expect for a response."""
-    if resp.request_type == "loglikelihood":
-        return (resp.loglikelihood, resp.is_greedy)
-    return resp.text

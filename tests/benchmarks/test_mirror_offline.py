@@ -11,9 +11,9 @@ from harness.config.compose import compose
 from harness.config.spec import build_run_spec
 from harness.errors import DataError
 from harness.paths import SAMPLES_DIR
-from harness.tasks.bridge import load_benchmark
-from harness.tasks.data import DatasetResolver
-from harness.tasks.mirror import mirror
+from harness.benchmarks.factory import load_benchmark
+from harness.benchmarks.data import DatasetResolver
+from harness.benchmarks.mirror import mirror
 
 
 def fake_hub(path, name=None, revision=None, **kwargs):
@@ -65,7 +65,7 @@ def test_a_dataset_missing_from_the_mirror_is_named(tmp_path):
 
 def test_the_mirror_revision_is_recorded_and_a_different_pin_refused(tmp_path):
     from harness.config.spec import DatasetRef
-    from harness.tasks.data import MIRROR_MANIFEST
+    from harness.benchmarks.data import MIRROR_MANIFEST
 
     out = tmp_path / "mirror"
     mirror([spec("suite=sample", "data=default")], out, load=fake_hub, resolve_revision=lambda i, r: r or f"sha-of-{i}")
@@ -83,7 +83,7 @@ def test_the_mirror_revision_is_recorded_and_a_different_pin_refused(tmp_path):
 
 
 def test_pin_configs_writes_fetched_revisions_into_unpinned_configs(tmp_path):
-    from harness.tasks.mirror import pin_configs
+    from harness.benchmarks.mirror import pin_configs
 
     (tmp_path / "a.yaml").write_text("# A\ntask: a\ndatasets:\n  - id: org/one\n    revision: null   # pinned on first mirror\n"
                                      "    licence: MIT\n  - id: org/two\n    revision: null\n")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from harness.scoring import rules
+from harness.points import rules
 
 
 def test_global_common_72_03_gives_14_4():

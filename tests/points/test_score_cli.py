@@ -14,7 +14,7 @@ import yaml
 
 from harness.errors import HarnessError
 from harness.paths import CONFIG_DIR, REPO_ROOT
-from harness.scoring.cli import main
+from harness.points.cli import main
 
 EXAMPLES = CONFIG_DIR / "scoring" / "examples"
 
@@ -161,7 +161,7 @@ def test_cli_exit_codes_and_table(example, tmp_path):
 
 
 def test_scoring_imports_no_model_stack():
-    code = "import sys, harness.scoring.cli; bad = [m for m in ('vllm', 'lm_eval', 'torch', 'transformers') if m in sys.modules]; print(bad); sys.exit(bool(bad))"
+    code = "import sys, harness.points.cli; bad = [m for m in ('vllm', 'lm_eval', 'torch', 'transformers') if m in sys.modules]; print(bad); sys.exit(bool(bad))"
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT)
     assert res.returncode == 0, res.stdout + res.stderr
 

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from harness.errors import ConfigError
-from harness.scoring.compute import Result
-from harness.scoring.rules import round_half_up
+from harness.points.compute import Result
+from harness.points.rules import round_half_up
 
 COLUMNS = ("nia", "global_common", "individual", "benchmarks", "expert", "user")
 

@@ -3,7 +3,7 @@
 We load each benchmark's tasks exactly as a run does, but with `datasets.load_dataset` recording: every
 (dataset, config) the tasks ask for is fetched at its pinned revision (or the hub's current one, whose commit
 is then recorded), and every split is written as `<root>/<dataset id>/<config or "default">/<split>.jsonl` —
-the layout `harness.tasks.data` reads. `MIRROR.json` lists ids, configs, resolved revisions and file hashes;
+the layout `harness.benchmarks.data` reads. `MIRROR.json` lists ids, configs, resolved revisions and file hashes;
 a run reading the mirror records those revisions and refuses a mirror of another revision than a config pins.
 `pin_configs` writes the fetched revisions into the benchmark configs that leave them unpinned.
 """
@@ -20,7 +20,7 @@ from typing import Any
 
 from harness.config.spec import DataSpec, RunSpec
 from harness.paths import CONFIG_DIR
-from harness.tasks.data import LOCAL_BUILDERS, MIRROR_MANIFEST, DatasetResolver, sha256_file
+from harness.benchmarks.data import LOCAL_BUILDERS, MIRROR_MANIFEST, DatasetResolver, sha256_file
 
 
 def _hub_revision(dataset_id: str, revision: str | None) -> str | None:
@@ -69,7 +69,7 @@ def mirror(specs: list[RunSpec], out: Path, *, load: Callable | None = None, res
     """Mirror every dataset the given runs' benchmarks read into `out`; returns (and writes) MIRROR.json."""
     import datasets
 
-    from harness.tasks.bridge import load_benchmark
+    from harness.benchmarks.factory import load_benchmark, reads_hub_data
 
     out.mkdir(parents=True, exist_ok=True)
     manifest_path = out / MIRROR_MANIFEST
@@ -80,7 +80,7 @@ def mirror(specs: list[RunSpec], out: Path, *, load: Callable | None = None, res
         resolver = DatasetResolver(DataSpec("hub", None), pinned)
         with _recording(out, pinned, entries, load or datasets.load_dataset, resolve_revision or _hub_revision):
             for b in spec.benchmarks:
-                if b.task != "nia_jsonl" and not b.agent:  # NIA files are local; agent tasks ship in their package
+                if reads_hub_data(b):  # NIA files are local; agent tasks ship in their package
                     load_benchmark(b, resolver)
     doc = {"schema_version": 1, "datasets": sorted(entries.values(), key=lambda d: (d["id"], d["config"]))}
     manifest_path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from nia_items import GOOD
 
-from harness.nia.scoring import doc_to_text, process_loglikelihood, process_results, score_item
+from harness.nia.metrics import doc_to_text, process_loglikelihood, process_results, score_item
 from harness.nia.task import METRICS
 
 ITEM = {str(d["id"]): d for d in GOOD}
