@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from harness.pack.layout import UNHASHED, UNHASHED_DIRS
@@ -33,15 +34,21 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def pack_files(pack_dir: Path) -> dict[str, str]:
-    """sha256 of every file of a pack that the manifest covers, by path relative to the pack."""
-    out = {}
+def pack_files(pack_dir: Path, workers: int | None = None) -> dict[str, str]:
+    """sha256 of every file of a pack that the manifest covers, by path relative to the pack. Large packs
+    hash on several threads (hashlib releases the GIL on big blocks)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = []
     for path in sorted(p for p in pack_dir.rglob("*") if p.is_file()):
         rel = path.relative_to(pack_dir)
         if rel.as_posix() in UNHASHED or rel.parts[0] in UNHASHED_DIRS:
             continue
-        out[rel.as_posix()] = sha256_file(path)
-    return out
+        paths.append((rel.as_posix(), path))
+    workers = workers or min(8, os.cpu_count() or 1)
+    with ThreadPoolExecutor(workers) as pool:
+        digests = list(pool.map(sha256_file, [p for _, p in paths]))
+    return {rel: d for (rel, _), d in zip(paths, digests, strict=True)}
 
 
 def model_hashes(model_dir: Path, tokenizer_dir: Path | None = None) -> dict:
@@ -64,17 +71,3 @@ def model_hashes(model_dir: Path, tokenizer_dir: Path | None = None) -> dict:
         "tokenizer": tokenizer,
         "chat_template": sha256_text("\n".join(template_parts)) if template_parts else None,
     }
-
-
-def line_hashes(records_file: Path) -> list[str]:
-    """One line per record: the sha256 of its JSON line, its sample id and run — so a verifier can name the
-    record that changed, not just the file."""
-    out = []
-    with open(records_file, "rb") as fh:
-        for raw in fh:
-            if not raw.endswith(b"\n") or not raw.strip():
-                continue
-            line = raw.rstrip(b"\n")
-            obj = json.loads(line)
-            out.append(f"{hashlib.sha256(line).hexdigest()} {obj.get('sample_id')} {obj.get('run')}")
-    return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-PACK_SCHEMA_VERSION = 1
+PACK_SCHEMA_VERSION = 2  # 2: columnar token store (records v3); 1 still read
 
 CONFIG = "config.yaml"  # the resolved config
 SPEC = "spec.json"  # per benchmark: task, primary metric, effective generation settings, task versions

@@ -7,7 +7,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from numbers import Real
-from typing import Any
+from typing import Any, NamedTuple
 
 from harness.records.schema import SampleRecord
 from harness.stats.pass_k import pass_at_k, pass_hat_k
@@ -22,7 +22,23 @@ def _scalar(value: Any) -> float | None:
     return None
 
 
-def run_metrics(records: Iterable[SampleRecord], repeats: int) -> list[dict[str, Any]]:
+class ScoreRow(NamedTuple):
+    """What scores need of a record: its sample, task, run and scalar metrics (no text, no tokens), so a
+    benchmark's summary is computed in memory proportional to its items × runs, not to its outputs."""
+
+    sample_id: str
+    task: str
+    run: int
+    metrics: dict[str, float]
+
+
+def score_rows(records: Iterable[SampleRecord]) -> list[ScoreRow]:
+    """One pass over (streamed) records, keeping only what scores need."""
+    return [ScoreRow(r.sample_id, r.task, r.run, {k: x for k, v in r.metrics.items() if (x := _scalar(v)) is not None})
+            for r in records]
+
+
+def run_metrics(records: Iterable[SampleRecord | ScoreRow], repeats: int) -> list[dict[str, Any]]:
     """For each run, the mean of every scalar metric over the samples recorded for it, and the count."""
     sums: list[dict[str, float]] = [defaultdict(float) for _ in range(repeats)]
     counts: list[dict[str, int]] = [defaultdict(int) for _ in range(repeats)]
@@ -40,7 +56,7 @@ def run_metrics(records: Iterable[SampleRecord], repeats: int) -> list[dict[str,
     ]
 
 
-def score_matrix(records: Iterable[SampleRecord], metric_key: str, repeats: int) -> tuple[list[str], list[list[float]], list[str]]:
+def score_matrix(records: Iterable[SampleRecord | ScoreRow], metric_key: str, repeats: int) -> tuple[list[str], list[list[float]], list[str]]:
     """(sample ids, scores[sample][run], problems). A sample lacking a run or the metric is a problem."""
     by_sample: dict[str, dict[int, float]] = defaultdict(dict)
     problems = []
@@ -60,7 +76,7 @@ def score_matrix(records: Iterable[SampleRecord], metric_key: str, repeats: int)
 
 
 def benchmark_summary(
-    records: list[SampleRecord], *, metric_key: str, repeats: int, n_samples: int, area: str | None
+    records: list[SampleRecord | ScoreRow], *, metric_key: str, repeats: int, n_samples: int, area: str | None
 ) -> dict[str, Any]:
     """The summary entry of one benchmark (see docs/contracts.md); scores on a 0–100 scale."""
     ids, matrix, problems = score_matrix(records, metric_key, repeats)
@@ -77,7 +93,7 @@ def benchmark_summary(
     return entry
 
 
-def pass_counts(records: Iterable[SampleRecord], repeats: int) -> list[int]:
+def pass_counts(records: Iterable[SampleRecord | ScoreRow], repeats: int) -> list[int]:
     """Per sample, in how many runs it passed (`pass` metric, 0/1); empty when the benchmark has none."""
     counts: dict[str, int] = defaultdict(int)
     seen = False

@@ -6,8 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-RECORD_SCHEMA_VERSION = 2
-READABLE_RECORD_VERSIONS = (1, 2)  # 1: before records named their scorer and scoring errors
+RECORD_SCHEMA_VERSION = 3
+# 1: token arrays inside the JSON; 2: + scorer and score_error; 3: token arrays in records/<b>.tokens.arrows
+READABLE_RECORD_VERSIONS = (1, 2, 3)
 
 RequestType = Literal["generate_until", "loglikelihood"]
 
@@ -36,6 +37,8 @@ class Response(BaseModel):
     logprobs: list[float] = Field(default_factory=list)
     top_ids: list[list[int]] = Field(default_factory=list)
     top_logprobs: list[list[float]] = Field(default_factory=list)
+    # v3 rows: how many tokens this response has in the tokens file (its arrays are stored there, not here)
+    n_tokens: int | None = None
 
 
 class JudgeRecord(BaseModel):

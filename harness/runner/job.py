@@ -24,21 +24,14 @@ from harness.models.check import check_model_path, check_tokenizer
 from harness.errors import RecordError
 from harness.models.registry import ensure_model
 from harness.pack import layout
-from harness.pack.hashing import line_hashes, model_hashes
-from harness.pack.lmeval import lmeval_results
-from harness.pack.manifest import package_versions, write_manifest
-from harness.pack.summary import benchmark_summary, run_metrics
+from harness.pack.finish import finish_pack as pack_finish
+from harness.pack.finish import write_json as _write_json
+from harness.pack.hashing import model_hashes
 from harness.records.store import RecordSink, RecordStore
 from harness.seeds import run_seed
 from harness.benchmarks.data import DatasetResolver
 
 log = logging.getLogger("harness.run")
-
-
-def _write_json(path: Path, obj: Any) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
-    tmp.replace(path)
 
 
 def _check_out_dir(out: Path) -> None:
@@ -106,7 +99,7 @@ def run_job(spec: RunSpec, ui: Any = None) -> dict[str, Any]:
     if log is not None and not ui.verbose:
         ui.say(f"engine and library logs: {log} (-v shows them here)")
     store = RecordStore(spec.out_dir)
-    done = {name: {(r.sample_id, r.run) for r in store.load(name)} for name in benchmarks}
+    done = {name: store.keys(name) for name in benchmarks}
     finished = _finished_summary(spec, done)
     if finished is not None:  # the same command again on a complete pack: report, touch nothing
         ui.say(f"{spec.out_dir} is complete already: nothing to run")
@@ -181,23 +174,9 @@ def _finished_summary(spec: RunSpec, done: dict[str, set]) -> dict[str, Any] | N
 
 
 def finish_pack(spec: RunSpec, bench_meta: dict[str, Any], engine_info: dict, datasets: list[dict], started: float | None = None) -> dict[str, Any]:
-    out, store = spec.out_dir, RecordStore(spec.out_dir)
     spec_doc = {"schema_version": layout.PACK_SCHEMA_VERSION, "suite": spec.suite, "repeats": spec.repeats, "seed": spec.seed,
                 "max_samples": spec.max_samples, "run_seeds": [run_seed(spec.seed, r) for r in range(spec.repeats)], "benchmarks": bench_meta}
-    _write_json(out / layout.SPEC, spec_doc)
-    runs, summary = {}, {}
-    for name, meta in bench_meta.items():
-        records = store.load(name)
-        index = store.records_path(name).with_suffix(layout.LINE_HASHES)
-        index.write_text("".join(f"{line}\n" for line in line_hashes(store.records_path(name))))
-        runs[name] = run_metrics(records, spec.repeats)
-        summary[name] = benchmark_summary(records, metric_key=meta["metric"], repeats=spec.repeats, n_samples=meta["n_samples"], area=meta["area"])
-    _write_json(out / layout.RUNS, {"schema_version": layout.PACK_SCHEMA_VERSION, "benchmarks": runs})
-    summary_doc = {"schema_version": layout.PACK_SCHEMA_VERSION, "run_id": spec.run_id, "suite": spec.suite, "model": spec.model.name, "repeats": spec.repeats, "benchmarks": summary}
-    _write_json(out / layout.SUMMARY, summary_doc)
-    packages = package_versions()
-    _write_json(out / layout.LMEVAL, lmeval_results(spec_doc, {n: store.load(n) for n in bench_meta}, model=spec.config["model"],
-                                                    run_id=spec.run_id, started=started,
-                                                    elapsed_s=None if started is None else time.time() - started, versions=packages))
-    write_manifest(out, run_id=spec.run_id, engine=engine_info, datasets=datasets, settings={"repeats": spec.repeats, "seed": spec.seed, "logprobs": spec.logprobs, "max_samples": spec.max_samples, "data_source": spec.data.source})
-    return summary_doc
+    manifest = {"engine": engine_info, "datasets": datasets, "settings": {"repeats": spec.repeats, "seed": spec.seed, "logprobs": spec.logprobs,
+                                                                          "max_samples": spec.max_samples, "data_source": spec.data.source}}
+    return pack_finish(spec.out_dir, spec_doc, run_id=spec.run_id, model_name=spec.model.name, model_config=spec.config["model"],
+                       manifest=manifest, started=started)

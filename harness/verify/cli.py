@@ -20,15 +20,8 @@ from harness.pack import layout
 from harness.pack.hashing import sha256_file
 from harness.verify.compare import IDENTICAL, NUMERIC_TIE, UNEXPLAINED, compare_subset, compare_triple
 from harness.verify.draw import draw
-from harness.verify.integrity import (
-    changed_records,
-    check_manifest,
-    check_model,
-    check_records,
-    check_scores,
-    check_settings,
-    load_json,
-)
+from harness.verify.integrity import check_manifest, check_model, check_scores, load_json
+from harness.verify.scan import scan_records
 from harness.verify.problems import Problem
 from harness.verify.report import write_report
 
@@ -91,9 +84,8 @@ def _settings(argv: list[str]) -> tuple[Path, dict, Any]:
     return pack, checked["verify"], cfg
 
 
-def _diagnose(pack: Path, spec_doc: dict, records: dict, run_spec: Any, model_ok: bool, benches: set[str]) -> tuple[list[Problem], str | None]:
+def _diagnose(pack: Path, changed: dict, run_spec: Any, model_ok: bool, benches: set[str]) -> tuple[list[Problem], str | None]:
     """Name the field of each changed record (no engine): see harness/verify/diagnose.py."""
-    changed = changed_records(pack, spec_doc)
     if not changed:
         return [], None
     from harness.engines.chat import TokenizerChat
@@ -106,6 +98,10 @@ def _diagnose(pack: Path, spec_doc: dict, records: dict, run_spec: Any, model_ok
         renderer = TokenizerChat.for_model(run_spec.model) if model_ok else None
         benchmarks = load_run_benchmarks(run_spec, set(changed) & benches)
         samples = rebuild_samples(run_spec, benchmarks, renderer)
+        from harness.records.store import RecordStore
+
+        store = RecordStore(pack)
+        records = {b: list(store.load_keys(b, keys).values()) for b, keys in changed.items()}
         return diagnose(changed, records, decode, benchmarks, samples, renderer.count_tokens if renderer else None), None
     except Exception as err:  # the verdict is FAIL already; a diagnosis that cannot run must not hide it
         return [], f"{type(err).__name__}: {err}"
@@ -140,14 +136,15 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
 
     # 1. Integrity, before any compute: pure checks of files, records, seeds, settings, scores and weights.
     problems: list[Problem] = check_manifest(pack, manifest)
-    records, found = check_records(pack, spec_doc)
-    problems += found + check_settings(spec_doc, records) + check_scores(pack, spec_doc, records)
+    scan = scan_records(pack, spec_doc)  # one streamed pass: rows, seeds, settings, per-record hashes, prompts
+    records = scan.rows
+    problems += scan.problems + check_scores(pack, spec_doc, records)
     if run_spec.model.path:
         problems += check_model(Path(run_spec.model.path), model_doc, Path(run_spec.model.tokenizer) if run_spec.model.tokenizer else None)
     report["integrity"] = {"model_checked": bool(run_spec.model.path)}
     if problems and pol["fail_on_integrity"]:
         if v["diagnose"]:
-            more, error = _diagnose(pack, spec_doc, records, run_spec, not any(p.check == "model" for p in problems), rerunnable)
+            more, error = _diagnose(pack, scan.changed, run_spec, not any(p.check == "model" for p in problems), rerunnable)
             problems += more
             report["integrity"]["diagnosis_error"] = error
         report["integrity"]["problems"] = [p.to_dict() for p in problems]
@@ -193,7 +190,10 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
         try:
             store = RecordStore(pack)
             prompts = {b: store.load_prompts(b) for b in benchmarks}
-            by_key = {(r.benchmark, r.sample_id, r.run): r for recs in records.values() for r in recs}
+            drawn: dict[str, set] = {}
+            for t in triples:
+                drawn.setdefault(t.benchmark, set()).add((t.sample_id, t.run))
+            by_key = {(b, sid, run): rec for b, keys in drawn.items() for (sid, run), rec in store.load_keys(b, keys).items()}
             fresh, rerun_problems = rerun_triples(triples, by_key, prompts, samples, stage, engine,
                                                   int(spec_doc.get("logprobs", run_spec.logprobs)), judge_engine)
             report["engine"] = engine.describe()

@@ -1,4 +1,4 @@
-"""Which field of a changed record changed. The hash index names the record (integrity.changed_records); a
+"""Which field of a changed record changed. The hash index names the record (harness.verify.scan); a
 record carries enough redundancy to name the field too: its text is the decoding of its token ids, its
 metrics and extracted answers follow from its responses under the benchmark's scorer, its judge
 metrics are its judge's verdict, its target and document hash are the dataset's.

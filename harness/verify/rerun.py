@@ -39,13 +39,13 @@ def rendered_prompts(sample: Sample) -> list[str]:
     return [sha256_text(r.prompt) for r in sample.requests for _ in range(max(r.repeats, 1))]
 
 
-def prompt_problems(records: dict[str, list[SampleRecord]], samples: dict[str, dict[str, Sample]]) -> list[Problem]:
+def prompt_problems(records: dict[str, list[Any]], samples: dict[str, dict[str, Sample]]) -> list[Problem]:
     """Every record's prompts against the task's own rendering: a pack whose prompts are not the benchmark's
     (edited, hinted, another template) is named, one problem per benchmark with its first sample."""
     out = []
     for bench, by_id in sorted(samples.items()):
         bad = [r for r in records.get(bench, []) if r.sample_id not in by_id
-               or rendered_prompts(by_id[r.sample_id]) != [x.prompt_sha256 for x in r.responses]]
+               or rendered_prompts(by_id[r.sample_id]) != list(r.prompt_shas)]
         if bad:
             first = bad[0]
             why = "the task yields no such sample" if first.sample_id not in by_id else "its prompt differs from the task's rendering"

@@ -219,11 +219,12 @@ def test_settings_other_than_spec_json_claims_fail(pack):
 
 def _rebuild_manifest(pack):
     """What a forger does after editing: rewrite the per-record hash indexes and the manifest."""
-    from harness.pack.hashing import line_hashes
+    from harness.pack.finish import write_index
     from harness.pack.manifest import write_manifest
+    from harness.records.store import RecordStore
 
     for records in (pack / "records").glob("*.jsonl"):
-        records.with_suffix(".sha256").write_text("".join(f"{x}\n" for x in line_hashes(records)))
+        write_index(RecordStore(pack), records.stem)
     manifest = json.loads((pack / "manifest.json").read_text())
     write_manifest(pack, **{k: manifest[k] for k in ("run_id", "engine", "datasets", "settings")})
 
@@ -289,17 +290,26 @@ def test_the_batch_invariant_switch_reaches_the_engine_and_the_report(pack, tiny
 
 
 def test_a_version_1_pack_still_verifies(pack):
-    """Packs written before records named their scorer (record schema 1, no capabilities in spec.json)."""
-    from harness.pack.hashing import line_hashes
-    from harness.pack.manifest import write_manifest
+    """Packs written before records named their scorer and before the columnar token store (record schema
+    1: token arrays inside each JSON line, the index a hash of the line; no capabilities in spec.json)."""
+    import hashlib
 
+    from harness.pack.manifest import write_manifest
+    from harness.records.store import RecordStore
+
+    store = RecordStore(pack)
     for path in (pack / "records").glob("*.jsonl"):
-        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        rows = [r.model_dump() for r in store.load(path.stem)]
         for row in rows:
             row.pop("scorer"), row.pop("score_error")
             row["schema_version"] = 1
-        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-        path.with_suffix(".sha256").write_text("".join(f"{h}\n" for h in line_hashes(path)))
+            for resp in row["responses"] + ([row["judge"]["response"]] if row["judge"] else []):
+                resp.pop("n_tokens")
+        lines = [json.dumps(r, ensure_ascii=False) for r in rows]
+        path.write_text("".join(line + "\n" for line in lines))
+        store.tokens_path(path.stem).unlink()
+        path.with_suffix(".sha256").write_text("".join(f"{hashlib.sha256(line.encode()).hexdigest()} {r['sample_id']} {r['run']}\n"
+                                                       for line, r in zip(lines, rows)))
     spec = json.loads((pack / "spec.json").read_text())
     for meta in spec["benchmarks"].values():
         for key in ("kind", "rerunnable", "settings_per_call", "scorer", "lmeval"):
