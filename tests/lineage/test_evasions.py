@@ -81,8 +81,11 @@ def test_one_copied_expert_in_an_independent_moe_is_localised(zoo):
     s.update({k.replace("experts.2.", "experts.0."): v.copy() for k, v in zoo.states["moe_ref"].items() if "layers.1.block_sparse_moe.experts.2." in k})
     v, _ = run(zoo.save("moe-one-expert", s, config=zoo.configs["moe_ref"]), zoo.save("moe_ref"))
     lm = derived(v, "language_model", [1])
-    experts = {(e["expert"], e["reference_expert"]) for e in lm["evidence"] if "expert" in e and e["adjusted_p"] < ALPHA}
-    assert lm["layers"] == [1] and experts == {("0", "2")}
+    experts = [e for e in lm["evidence"] if "expert" in e and e["adjusted_p"] < ALPHA]
+    # the copied expert lives in the reference's residual basis, so it resembles the reference's other
+    # experts of that layer too; the strongest match is the one it was copied from
+    assert lm["layers"] == [1] and {e["expert"] for e in experts} == {"0"}
+    assert min(experts, key=lambda e: (e["p"], -e.get("z", 0)))["reference_expert"] == "2"
 
 
 def test_independent_moe_is_not_derived(zoo):
