@@ -35,7 +35,7 @@ def _p(p: float) -> str:
 def sentence(comp: str, verdict: str, best: Test | None, n_tests: int, alpha: float, reason: str | None = None) -> str:
     """One plain-language sentence for the report."""
     if verdict == NOT_TESTABLE:
-        return f"The {comp} could not be tested: {reason}. This is not a finding of independence."
+        return f"The {comp} component could not be tested: {reason}. This is not a finding of independence."
     if best is None:
         return f"No test applies to the {comp}."
     w, e, p = best.where, best.effect, _p(best.adjusted_p if best.adjusted_p is not None else best.p)
@@ -64,10 +64,10 @@ def sentence(comp: str, verdict: str, best: Test | None, n_tests: int, alpha: fl
     else:
         what = f"hidden states on the probe texts have CKA {e['cka']:.3f} with the reference's {layer} (independent models: below {e['margin']:.2f})"
     if verdict == DERIVED:
-        return f"The {comp} was derived from the reference: {what} (corrected p = {p} < α = {alpha:g})."
+        return f"The {comp} component was derived from the reference: {what} (corrected p = {p} < α = {alpha:g})."
     if verdict == INCONCLUSIVE:
-        return f"Weak evidence that the {comp} was derived: {what} (corrected p = {p}, not below α = {alpha:g})."
-    return f"No evidence that the {comp} was derived ({n_tests} tests; the strongest: {what}; corrected p = {p})."
+        return f"Weak evidence that the {comp} component was derived: {what} (corrected p = {p}, not below α = {alpha:g})."
+    return f"No evidence that the {comp} component was derived ({n_tests} tests; the strongest: {what}; corrected p = {p})."
 
 
 def decide(comparisons: list[Comparison], *, alpha: float, inconclusive_alpha: float, components: list[str]) -> list[dict[str, Any]]:
