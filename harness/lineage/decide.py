@@ -105,10 +105,24 @@ def decide(comparisons: list[Comparison], *, alpha: float, inconclusive_alpha: f
                 "n_tests": len(tests),
                 "significant_tests": len(significant),
                 "tests_by_kind": {k: sum(t.kind == k for t in tests) for k in sorted({t.kind for t in tests})},
-                "evidence": [{"kind": t.kind, **t.where, "p": t.p, "adjusted_p": t.adjusted_p, **_effect(t)}
-                             for t in sorted(tests, key=lambda t: t.adjusted_p)[:12]],
+                "evidence": [_row(t) for t in sorted(tests, key=lambda t: t.adjusted_p)[:12]],
+                "strongest_by_route": _by_route(tests),
             })
     return out
+
+
+def _row(t: Test) -> dict[str, Any]:
+    return {"kind": t.kind, **t.where, "p": t.p, "adjusted_p": t.adjusted_p, **_effect(t)}
+
+
+def _by_route(tests: list[Test]) -> dict[str, dict[str, Any]]:
+    """The strongest test of each kind and basis (raw, anchors, weights, activations): which route saw what."""
+    out: dict[str, Test] = {}
+    for t in tests:
+        key = f"{t.kind}/{t.where.get('basis', 'raw')}"
+        if key not in out or (t.adjusted_p, -(t.effect.get("z") or 0)) < (out[key].adjusted_p, -(out[key].effect.get("z") or 0)):
+            out[key] = t
+    return {k: _row(t) for k, t in sorted(out.items())}
 
 
 def _effect(t: Test) -> dict[str, Any]:

@@ -176,3 +176,18 @@ def prune_units(s, keep: float, seed: int):
             units = np.sort(rng.choice(s[gate].shape[0], int(s[gate].shape[0] * keep), replace=False))
             s[gate], s[up], s[down] = s[gate][units], s[up][units], s[down][:, units]
     return s
+
+
+def transfer_embeddings(s, old_tok, new_tok):
+    """A new tokenizer whose embeddings start from the old ones: each new token's rows are the mean of the old
+    rows of the old tokens that spell it (the usual way to swap a tokenizer without retraining the body)."""
+    s = dict(s)
+    n = new_tok.get_vocab_size()
+    for k in ("model.embed_tokens.weight", "lm_head.weight"):
+        old = s[k]
+        rows = []
+        for i in range(n):
+            ids = old_tok.encode(new_tok.decode([i])).ids or [0]
+            rows.append(old[ids].mean(axis=0))
+        s[k] = np.stack(rows).astype(np.float32)
+    return s

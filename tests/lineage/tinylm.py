@@ -166,7 +166,8 @@ def _modules():
     return CausalLM
 
 
-def train(c: dict, data, seed: int, steps: int = 250, batch: int = 16, lr: float = 3e-3, init: dict | None = None) -> dict[str, np.ndarray]:
+def train(c: dict, data, seed: int, steps: int = 250, batch: int = 16, lr: float = 3e-3, init: dict | None = None,
+          only: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
     """AdamW with a short warm-up; returns the state dict as fp32 numpy arrays. One thread: with other
     processes on two cores, torch's thread pool slows small models down by orders of magnitude."""
     import torch
@@ -179,7 +180,8 @@ def train(c: dict, data, seed: int, steps: int = 250, batch: int = 16, lr: float
         model = _modules()(c)
         if init is not None:
             model.load_state_dict({k: torch.tensor(v) for k, v in init.items()})
-        opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+        params = [p for n, p in model.named_parameters() if only is None or n.startswith(only)]  # `only`: train these, freeze the rest
+        opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
         g = torch.Generator().manual_seed(seed)
         for step in range(steps):
             for group in opt.param_groups:
