@@ -21,7 +21,7 @@ import numpy as np
 
 from harness.lineage import stats
 from harness.lineage.checkpoint import Checkpoint
-from harness.lineage.compare import Comparison, Options, Test, layer_pairs, unit_tests
+from harness.lineage.compare import Comparison, Options, Test, layer_pairs, unit_pairs, unit_tests
 from harness.lineage.summary import Summary
 from harness.paths import CONFIG_DIR
 
@@ -103,5 +103,5 @@ def activation_route(ck: Checkpoint, ref_path: str, ref: Summary, cmp: Compariso
             np.mean(np.sum(stats.unit_rows(a @ q) * stats.unit_rows(b), axis=1)))}
         cand_groups = {i: [f"mlp:{e or 'dense'}" for e in ck.experts("language_model", i)] for i in ck.layers("language_model")}
         unit_tests(ck, ref, "language_model", info, {"activations": q}, opt, cmp, cand_groups,
-                   layer_pairs(ck.layers("language_model"), [int(x) for x in info["layers"]], opt))
+                   unit_pairs(ck.layers("language_model"), [int(x) for x in info["layers"]], opt))
     return notes

@@ -164,7 +164,7 @@ def _component(ck: Checkpoint, ref: Summary, comp: str, info: dict, opt: Options
             cand_groups.setdefault(i, []).append(group)
             if not same_width:
                 continue
-            grams[group] = {k: stats.correlation_normalise(kind_gram(k, rows, head_dim, pool)) for k, rows in kinds.items()}
+            grams[group] = {k: stats.deflate(stats.correlation_normalise(kind_gram(k, rows, head_dim, pool))) for k, rows in kinds.items()}
             rows_c[group] = {k: rows[:, pool] for k, rows in kinds.items()}
             if joint and group != "router":
                 for k, rows in kinds.items():
@@ -173,7 +173,7 @@ def _component(ck: Checkpoint, ref: Summary, comp: str, info: dict, opt: Options
         for j in (j for (a, j) in pairs if a == i) if same_width else []:
             for gc, gr in group_pairs(list(grams), info["groups"][str(j)], opt):
                 r = {k: ref.arrays[f"gram/{comp}/{j}/{gr}/{k}"] for k in grams[gc] if f"gram/{comp}/{j}/{gr}/{k}" in ref.arrays}
-                res = stats.mantel(grams[gc], r, where, opt.n_perm, seed + 31 * i + j)
+                res = stats.mantel(grams[gc], r, where, opt.n_perm, seed + 31 * i + j, deflated=True)
                 if res is not None:
                     out.tests.append(Test(comp, "mantel", _where(i, j, gc, gr), res["p"], res, True))
                 res = _element_test(ref, comp, i, j, gc, gr, rows_c[gc], where, opt)
@@ -186,7 +186,13 @@ def _component(ck: Checkpoint, ref: Summary, comp: str, info: dict, opt: Options
             rotations["weights"] = q
             out.alignment[comp]["weights"] = {"source": "Grams of every layer (no anchors)", "fit": fit, "kinds": kinds}
     out.rotations[comp] = rotations
-    unit_tests(ck, ref, comp, info, rotations, opt, out, cand_groups, pairs)
+    unit_tests(ck, ref, comp, info, rotations, opt, out, cand_groups, unit_pairs(cand_layers, ref_layers, opt))
+
+
+def unit_pairs(n_c: list[int], n_r: list[int], opt: Options) -> list[tuple[int, int]]:
+    """Layer pairs for the unit-identity test (an assignment per view and pair): all of them for small
+    models, a band around the diagonal beyond 64 pairs (the raw-basis scan still covers every pair)."""
+    return layer_pairs(n_c, n_r, Options(max_layer_pairs=min(64, opt.max_layer_pairs), band=opt.band))
 
 
 def _element_test(ref: Summary, comp: str, i: int, j: int, gc: str, gr: str, rows: dict[str, np.ndarray], where: np.ndarray, opt: Options) -> dict | None:

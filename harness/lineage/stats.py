@@ -76,7 +76,7 @@ def permutation_p(obs: float, null: np.ndarray) -> dict:
     return {"null_mean": mean, "null_sd": sd, "null_skew": skew, "z": float(z), "p": p}
 
 
-def _deflate(c: np.ndarray) -> np.ndarray:
+def deflate(c: np.ndarray) -> np.ndarray:
     """A correlation matrix less its dominant directions (eigenvalues above 5× the mean, e.g. a direction
     every row shares): under independence they make the Mantel statistic χ²-like and weak."""
     w, v = np.linalg.eigh(c)
@@ -88,7 +88,8 @@ def _off_diagonal(n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.triu_indices(n, 1)
 
 
-def mantel(cand: dict[str, np.ndarray], ref: dict[str, np.ndarray], where: np.ndarray, n_perm: int, seed: int) -> dict | None:
+def mantel(cand: dict[str, np.ndarray], ref: dict[str, np.ndarray], where: np.ndarray, n_perm: int, seed: int,
+           deflated: bool = False) -> dict | None:
     """Mantel test of centred correlation between the candidate's and the reference's correlation-normalised
     Grams (one per kind: gate, up, down, q, k, v, o…), averaged over the kinds both have.
 
@@ -98,27 +99,32 @@ def mantel(cand: dict[str, np.ndarray], ref: dict[str, np.ndarray], where: np.nd
     kinds = [t for t in ref if t in cand]
     if not kinds:
         return None
-    cand = {t: _deflate(cand[t]) for t in kinds}
+    if not deflated:  # callers comparing one candidate layer with many reference layers deflate it once
+        cand = {t: deflate(cand[t]) for t in kinds}
     s = len(where)
     iu = _off_diagonal(s)
     refs = []
     for t in kinds:
-        r = _deflate(ref[t])[iu]
+        r = deflate(ref[t])[iu]
         sd = r.std()
         if sd == 0:
             return None
         refs.append((r - r.mean()) / sd)
     rng = np.random.default_rng(seed)
 
+    pool = next(iter(cand.values())).shape[0]
+    flat = [np.ascontiguousarray(cand[t], dtype=np.float32).ravel() for t in kinds]
+    refs = [r.astype(np.float32) for r in refs]
+
     def stat(idx: np.ndarray) -> float:
         total = 0.0
-        for t, r in zip(kinds, refs):
-            c = cand[t][np.ix_(idx, idx)][iu]
-            sd = c.std()
-            total += 0.0 if sd == 0 else float(np.dot(c - c.mean(), r) / (sd * len(r)))
+        at = idx[iu[0]] * pool + idx[iu[1]]  # the relabelled pairs, as flat positions
+        for f, r in zip(flat, refs):
+            c = f.take(at)
+            sd = float(c.std())
+            total += 0.0 if sd == 0 else float(np.dot(c, r)) / (sd * len(r))  # r is centred: no need to centre c
         return total / len(kinds)
 
-    pool = next(iter(cand.values())).shape[0]
     obs = stat(where)
     null = np.array([stat(rng.choice(pool, size=s, replace=False)) for _ in range(n_perm)])
     return {"r": obs, **permutation_p(obs, null), "n_perm": n_perm, "kinds": kinds}
@@ -130,23 +136,23 @@ def elements(cand: dict[str, np.ndarray], ref: dict[str, np.ndarray], where: np.
     that contains the reference's coordinates. Sees what second-order tests cannot: a small share of the
     reference mixed into other weights (a merge), with units in place."""
     kinds = [t for t in ref if t in cand and cand[t].shape[0] == ref[t].shape[0]]
-    refs = []
-    for t in kinds:
-        r = ref[t] - ref[t].mean()
-        if not r.any():
-            return None
-        refs.append(r / np.linalg.norm(r))
     if not kinds:
         return None
+    parts = []  # per kind: cᵀr̃ (pool × s), column sums and sums of squares: each relabelling costs O(s)
+    for t in kinds:
+        r = ref[t].astype(np.float64) - ref[t].mean()
+        if not r.any():
+            return None
+        c = cand[t].astype(np.float64)
+        parts.append((c.T @ (r / np.linalg.norm(r)), c.sum(axis=0), (c * c).sum(axis=0), c.shape[0]))
     rng = np.random.default_rng(seed)
+    cols = np.arange(len(where))
 
     def stat(idx: np.ndarray) -> float:
         total = 0.0
-        for t, r in zip(kinds, refs):
-            c = cand[t][:, idx]
-            c = c - c.mean()
-            n = np.linalg.norm(c)
-            total += 0.0 if n == 0 else float(np.sum(c * r) / n)
+        for cross, csum, csq, n in parts:
+            ss = csq[idx].sum() - csum[idx].sum() ** 2 / (n * len(idx))  # centred sum of squares
+            total += 0.0 if ss <= 0 else float(cross[idx, cols].sum() / np.sqrt(ss))
         return total / len(kinds)
 
     pool = next(iter(cand.values())).shape[1]
@@ -167,8 +173,10 @@ def column_permutation(a: np.ndarray, b: np.ndarray, n_perm: int, seed: int) -> 
     if na == 0 or nb == 0:
         return None
     rng = np.random.default_rng(seed)
-    obs = float(np.sum(a * b) / (na * nb))
-    null = np.array([np.sum(a[:, rng.permutation(a.shape[1])] * b) / (na * nb) for _ in range(n_perm)])
+    cross = (a.T.astype(np.float64) @ b) / (na * nb)  # Σᵢ a[i, π(j)] b[i, j] = Σⱼ cross[π(j), j]
+    cols = np.arange(a.shape[1])
+    obs = float(np.trace(cross))
+    null = np.array([cross[rng.permutation(a.shape[1]), cols].sum() for _ in range(n_perm)])
     return {"r": obs, **permutation_p(obs, null), "n_perm": n_perm}
 
 
@@ -226,7 +234,7 @@ def heldout_alignment(a: np.ndarray, b: np.ndarray, seed: int, margin: float) ->
             "z_chance": mean / se, "n_anchor": int(a.shape[0]), "q": procrustes(a - a.mean(axis=0), b - b.mean(axis=0))}
 
 
-def joint_alignment(cand: list[np.ndarray], ref: list[np.ndarray], iters: int = 100) -> tuple[np.ndarray, float]:
+def joint_alignment(cand: list[np.ndarray], ref: list[np.ndarray], iters: int = 30) -> tuple[np.ndarray, float]:
     """The rotation Q (v_ref ≈ v_cand Q) that best maps a set of symmetric residual-space matrices onto
     each other (B ≈ QᵀAQ), without anchors: eigenvectors of their sum give Q up to signs, the signs come
     from the cross terms of all matrices, then ascent on Σ tr(QᵀAQB). Returns Q and the fit (correlation
@@ -254,7 +262,7 @@ def joint_alignment(cand: list[np.ndarray], ref: list[np.ndarray], iters: int = 
         u, _, vt = np.linalg.svd(sum(x @ q @ y for x, y in zip(a, b)))
         nq = u @ vt
         val = objective(nq)
-        if val <= best + 1e-10:
+        if val <= best * (1 + 1e-7):
             break
         q, best = nq, val
     fit = np.corrcoef(np.concatenate([(q.T @ x @ q).ravel() for x in a]), np.concatenate([y.ravel() for y in b]))[0, 1]
