@@ -265,8 +265,13 @@ def joint_alignment(cand: list[np.ndarray], ref: list[np.ndarray], iters: int = 
         if val <= best * (1 + 1e-7):
             break
         q, best = nq, val
-    fit = np.corrcoef(np.concatenate([(q.T @ x @ q).ravel() for x in a]), np.concatenate([y.ravel() for y in b]))[0, 1]
-    return q, float(fit)
+    n = sx = sy = sxx = syy = sxy = 0.0  # Pearson correlation of all entries, one matrix at a time (memory)
+    for x, y in zip(a, b):
+        x = q.T @ x @ q
+        n, sx, sy = n + x.size, sx + x.sum(), sy + y.sum()
+        sxx, syy, sxy = sxx + float(np.sum(x * x)), syy + float(np.sum(y * y)), sxy + float(np.sum(x * y))
+    cov, vx, vy = sxy - sx * sy / n, sxx - sx * sx / n, syy - sy * sy / n
+    return q, float(cov / np.sqrt(max(vx * vy, 1e-300)))
 
 
 def unbiased_hsic(x: np.ndarray, y: np.ndarray) -> float:
