@@ -60,7 +60,8 @@ COMMANDS: dict[str, CommandHelp] = {
               "       harness lineage sketch CHECKPOINT lineage.out=DIR",
         config="lineage",
         groups=("lineage",),
-        exit_codes=((0, "no evidence of derivation"), (1, "derived"), (2, "bad input"), (3, "inconclusive")),
+        exit_codes=((0, "no evidence of derivation"), (1, "derived"), (2, "bad input"), (3, "inconclusive"),
+                    (4, "not testable: a component whose tensor layout is unknown")),
         examples=("harness lineage /ckpt/candidate /refs/open-model",),
     ),
 }
