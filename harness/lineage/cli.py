@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from omegaconf import OmegaConf
-
-from harness.config.compose import compose
+from harness.config.compose import validated
 from harness.errors import ConfigError
 
 USAGE = """usage: harness lineage <candidate> <reference> [<reference>…] [lineage.key=value …]
@@ -32,7 +30,10 @@ def main(argv: list[str]) -> int:
         print(USAGE)
         return 0
     positional = [a for a in argv if "=" not in a]
-    cfg = OmegaConf.to_container(compose("lineage", [a for a in argv if "=" in a]).lineage, resolve=True)
+    from harness.config.schema import LineageCfg
+    from harness.paths import CONFIG_DIR
+
+    cfg = validated("lineage", [a for a in argv if "=" in a], LineageCfg, {"lineage": str(CONFIG_DIR / "lineage" / "default.yaml")})["lineage"]
     from harness.lineage.features import Settings
 
     settings = Settings(**cfg["sketch"])
