@@ -21,35 +21,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import tinylm  # noqa: E402
 
-VOCAB = 512
-BASE = dict(vocab=VOCAB, d=64, layers=2, heads=4, kv_heads=2, ff=176)
-STEPS = 200
-# name: (config changes, seed, language)
-INDEPENDENT = {
-    "ind1": ({}, 1, 0), "ind2": ({}, 2, 0), "ind3": ({}, 3, 1), "ind4": ({}, 4, 2),
-    "ind5": ({"ff": 128}, 5, 0), "ind6": ({"ff": 240}, 6, 1), "ind7": ({"layers": 3}, 7, 0), "ind8": ({"kv_heads": 4}, 8, 2),
-    "ind9": ({"d": 96, "ff": 256}, 9, 0), "ind10": ({"d": 96, "ff": 256, "heads": 6, "kv_heads": 3}, 10, 1),
-    "ind11": ({"ff": 176}, 11, 1), "ind12": ({"layers": 3, "ff": 128}, 12, 2),
-}
-MOE = dict(BASE, experts=4, ff=96)
-
-
-def _corpus():
-    texts = {lang: tinylm.language_texts(lang, 0, 500) for lang in (0, 1, 2)}
-    tok = tinylm.train_tokenizer(texts[0] + texts[1] + texts[2], VOCAB)
-    return tok, texts
-
-
-def _train_job(job):
-    name, c, seed, lang, init, steps, lr = job
-    tok, texts = _corpus()
-    return name, tinylm.train(c, tinylm.token_batches(tok, texts[lang]), seed, steps=steps, lr=lr, init=init)
+from zoo_spec import BASE, INDEPENDENT, MOE, STEPS, VOCAB  # noqa: E402  (a module of its own: "conftest" names several)
 
 
 class Zoo:
     def __init__(self, root: Path):
         self.root = root
-        self.tokenizer, self.texts = _corpus()
+        self.tokenizer, self.texts = tinylm.zoo_corpus(VOCAB)
         self.configs: dict[str, dict] = {}
         self.states: dict[str, dict] = {}
         self._saved: dict[str, Path] = {}
@@ -60,10 +38,11 @@ class Zoo:
         for name, c, *_ in jobs:
             self.configs[name] = c
         with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
-            self.states.update(dict(pool.map(_train_job, jobs)))
+            # the job function lives in tinylm, a module spawned workers import by its own name
+            self.states.update(dict(pool.map(tinylm.zoo_train_job, [(*j, VOCAB) for j in jobs])))
             # continued training of the reference, on other data: the base of every disguise
             self.configs["ft"] = BASE
-            self.states.update(dict(pool.map(_train_job, [("ft", BASE, 99, 1, self.states["ref"], 60, 1e-3)])))
+            self.states.update(dict(pool.map(tinylm.zoo_train_job, [("ft", BASE, 99, 1, self.states["ref"], 60, 1e-3, VOCAB)])))
 
     def save(self, name: str, state: dict | None = None, config: dict | None = None, tokenizer=True, **kw) -> Path:
         """A checkpoint directory for a fixture model, or for any state dict under a new name (cached)."""

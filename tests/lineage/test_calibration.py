@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from conftest import INDEPENDENT
+from zoo_spec import INDEPENDENT
 from helpers import brief, run
 
 pytestmark = pytest.mark.slow

@@ -260,3 +260,16 @@ def vision_tower(seed: int, d: int = 48, layers: int = 2, ff: int = 96, prefix: 
         for n in ("layer_norm1", "layer_norm2"):
             t[p + f"{n}.weight"], t[p + f"{n}.bias"] = 1 + 0.1 * rng.standard_normal(d), np.zeros(d)
     return {k: v.astype(np.float32) for k, v in t.items()}
+
+
+def zoo_corpus(vocab: int):
+    """The test zoo's three generated languages and one tokenizer trained on all of them."""
+    texts = {lang: language_texts(lang, 0, 500) for lang in (0, 1, 2)}
+    return train_tokenizer(texts[0] + texts[1] + texts[2], vocab), texts
+
+
+def zoo_train_job(job):
+    """One zoo model, in a worker process: (name, config, seed, language, init state, steps, lr, vocab)."""
+    name, c, seed, lang, init, steps, lr, vocab = job
+    tok, texts = zoo_corpus(vocab)
+    return name, train(c, token_batches(tok, texts[lang]), seed, steps=steps, lr=lr, init=init)
