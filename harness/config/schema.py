@@ -235,3 +235,40 @@ class ScoringCfg(_Strict):
 
 class ScoreCfg(_Strict):
     scoring: ScoringCfg
+
+
+class _Margins(_Strict):
+    unit_identity: float = Field(0.1, ge=0, le=1)
+    alignment: float = Field(0.7, ge=0, le=1)
+    cka: float = Field(0.98, ge=0, le=1)
+
+
+class _SketchCfg(_Strict):
+    seed: int
+    k: int = Field(ge=1)
+    gram_coords: int = Field(ge=1)
+    pool: int = Field(ge=1)
+    anchor_rows: int = Field(ge=1)
+    n_units: int = Field(ge=1)
+    max_joint_width: int = Field(ge=1)
+
+
+class LineageSettingsCfg(_Strict):
+    alpha: float = Field(gt=0, lt=1)
+    inconclusive_alpha: float = Field(gt=0, lt=1)
+    components: list[str]
+    out: str | None = None
+    revision: str | None = None
+    n_perm: int = Field(ge=1)
+    max_layer_pairs: int = Field(ge=1)
+    band: int = Field(ge=0)
+    max_expert_pairs: int = Field(ge=1)
+    margins: _Margins = Field(default_factory=_Margins)
+    activations: Literal["auto", "always", "never"] = "auto"
+    probe_texts: str | None = None
+    max_probe_tokens: int = Field(4096, ge=1)
+    sketch: _SketchCfg
+
+
+class LineageCfg(_Strict):
+    lineage: LineageSettingsCfg

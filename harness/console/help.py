@@ -19,6 +19,7 @@ class CommandHelp:
     exit_codes: tuple[tuple[int, str], ...] = ()
     examples: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    details: str | None = None  # "module:NAME" of a command's own longer text, printed after the summary
 
 
 COMMANDS: dict[str, CommandHelp] = {
@@ -60,8 +61,8 @@ COMMANDS: dict[str, CommandHelp] = {
               "       harness lineage sketch CHECKPOINT lineage.out=DIR",
         config="lineage",
         groups=("lineage",),
-        exit_codes=((0, "no evidence of derivation"), (1, "derived"), (2, "bad input"), (3, "inconclusive")),
         examples=("harness lineage /ckpt/candidate /refs/open-model",),
+        details="harness.lineage.cli:USAGE",
     ),
 }
 
@@ -103,6 +104,13 @@ def render(command: str) -> str:
 
     h = COMMANDS[command]
     lines = [f"harness {command}: {h.summary}", "", f"usage: {h.usage}", ""]
+    if h.details:
+        import importlib
+
+        module, name = h.details.split(":")
+        text = getattr(importlib.import_module(module), name)
+        body = text.split("\n\n", 1)[1] if "\n\n" in text else text  # its own usage lines are above already
+        lines += [body, ""]
     if h.groups:
         lines.append("config groups (group=option):")
         for g in h.groups:

@@ -6,4 +6,5 @@ import torch  # noqa: F401
 
 import harness.lineage.cli  # noqa: F401
 import harness.lineage.compare  # noqa: F401
-import harness.lineage.sketch  # noqa: F401
+import harness.lineage.run  # noqa: F401
+import harness.lineage.summary  # noqa: F401

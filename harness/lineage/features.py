@@ -1,11 +1,12 @@
-"""What the tests compare, from a reference checkpoint or from its sketch (a compact stored summary).
+"""What the tests compare, computed the same way on both sides from a canonical checkpoint, one layer at a time.
 
-A sketch keeps, per component: a sample of anchor rows (shared tokens' embedding rows, or the patch
-embedding's input rows) for aligning residual bases; per layer, the MLP gate and up rows projected onto k
-random directions of the residual space and the Gram matrices of the Q and K projections over a random
-subset S of residual coordinates; per tensor, its sha256 and a seeded sample of its elements. The
-candidate side is always a checkpoint: it computes the same quantities after mapping its residual basis
-onto the reference's (the alignment Q), with the same seeds — so a reference needs no weights at test time.
+Per layer: the correlation-normalised Grams of each kind of residual-space vector (gate rows, up rows, down
+columns per MLP or expert; per-head projectors of q, k, v and o; router rows) over a set of residual
+coordinates. They do not change when units or heads are permuted, rescaled, sign-flipped, or transformed
+inside a head, and rotate with the residual basis. Per MLP: the units themselves (gate, up, down), for the
+unit-identity test after alignment. Per component: anchor rows (shared tokens' embedding and unembedding
+rows, or a patch embedding's input rows), and the sum of each kind's full-width Gram over layers, from which
+a rotation of the residual stream is recovered without any anchor.
 """
 
 from __future__ import annotations
@@ -13,15 +14,29 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
+from harness.lineage import stats
 from harness.lineage.checkpoint import Checkpoint, tokenizer_vocab
 
-SKETCH_VERSION = 1
+SKETCH_VERSION = 2
+DENSE = "dense"
+MLP_VIEWS = ("gate", "up", "down")
+ATTN_KINDS = ("q", "k", "v", "o")
+
+
+@dataclass
+class Settings:
+    seed: int = 20260101
+    k: int = 128  # units are compared in at most k random directions of the reference's residual space
+    gram_coords: int = 256  # the reference's residual coordinates kept for Grams
+    pool: int = 1024  # the candidate's channels among which the Mantel null relabels
+    anchor_rows: int = 4096  # shared tokens kept for alignment
+    n_units: int = 256  # reference units sampled per MLP (per expert)
+    max_joint_width: int = 4096  # anchor-free alignment keeps d×d Grams up to this width
 
 
 def rng(*key: object) -> np.random.Generator:
@@ -29,146 +44,155 @@ def rng(*key: object) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:16], "big"))
 
 
-def projection(d: int, k: int, seed: int) -> np.ndarray:
-    """k random unit directions in a d-dimensional residual space (rows), shared by both sides."""
-    r = rng("projection", seed, d, k).standard_normal((k, d)).astype(np.float32)
-    return r / np.linalg.norm(r, axis=1, keepdims=True)
-
-
 def coordinate_subset(d: int, n: int, seed: int) -> np.ndarray:
     return np.sort(rng("subset", seed, d).choice(d, size=min(n, d), replace=False))
 
 
-def element_positions(shape: tuple[int, ...], m: int, seed: int) -> np.ndarray:
-    size = int(np.prod(shape))
-    return np.sort(rng("elements", seed, shape).choice(size, size=min(m, size), replace=False))
+def candidate_pool(d: int, coords: np.ndarray, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A pool of channels containing `coords` (all channels when d ≤ size); returns (pool, positions of coords)."""
+    if d <= max(size, len(coords)):
+        pool = np.arange(d)
+    else:
+        rest = np.setdiff1d(np.arange(d), coords)
+        extra = rng("pool", seed, d).choice(rest, size=size - len(coords), replace=False)
+        pool = np.sort(np.concatenate([coords, extra]))
+    return pool, np.searchsorted(pool, coords)
 
 
-def tensor_sha256(ck: Checkpoint, name: str) -> str:
+def projection(d: int, k: int, seed: int) -> np.ndarray | None:
+    """k random orthonormal directions of a d-dimensional residual space (rows); None when d ≤ k."""
+    if d <= k:
+        return None
+    q, _ = np.linalg.qr(rng("projection", seed, d, k).standard_normal((d, k)))
+    return q.T.astype(np.float32)
+
+
+def unit_sample(m: int, n: int, seed: int, *key: object) -> np.ndarray:
+    return np.sort(rng("units", seed, m, *key).choice(m, size=min(n, m), replace=False))
+
+
+def tensor_hashes(ck: Checkpoint, name: str) -> tuple[str, str | None]:
+    """sha256 of the stored bytes, and of the values rounded to bf16 (a verbatim copy cast to another dtype
+    hashes the same); None for the second when the tensor is small or constant (identical ones prove nothing)."""
     info = ck.tensors[name]
-    with open(info.file, "rb") as fh:  # the raw bytes as stored: a verbatim copy hashes the same
+    with open(info.file, "rb") as fh:
         n = int.from_bytes(fh.read(8), "little")
-        header = json.loads(fh.read(n))
-        start, end = header[name]["data_offsets"]
+        start, end = json.loads(fh.read(n))[name]["data_offsets"]
         fh.seek(8 + n + start)
         h, left = hashlib.sha256(), end - start
         while left:
             block = fh.read(min(left, 1 << 24))
             h.update(block)
             left -= len(block)
-    return h.hexdigest()
+    size = int(np.prod(info.shape)) if info.shape else 1
+    if size < 256:
+        return h.hexdigest(), None
+    x = ck.get(name).reshape(-1)
+    if np.ptp(x) == 0:
+        return h.hexdigest(), None
+    bits = x.astype(np.float32).view(np.uint32)
+    bf16 = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)  # round to nearest even
+    return h.hexdigest(), hashlib.sha256(bf16.tobytes() + str(info.shape).encode()).hexdigest()
 
 
-TOKEN_EMBEDDING = re.compile(r"(embed_tokens|wte|word_embeddings)\.weight$")
+def mlp_views(ck: Checkpoint, comp: str, layer: int, expert: str | None) -> dict[str, np.ndarray]:
+    """gate rows, up rows (readers, norm folded) and down columns (as rows) of one MLP or expert."""
+    views = {"gate": ck.reader(comp, "gate", layer, expert), "up": ck.reader(comp, "up", layer, expert), "down": ck.writer(comp, "down", layer, expert)}
+    return {k: v for k, v in views.items() if v is not None}
 
 
-def is_token_embedding(name: str) -> bool:
-    return bool(TOKEN_EMBEDDING.search(name))
+def layer_groups(ck: Checkpoint, comp: str, layer: int) -> Iterator[tuple[str, dict[str, np.ndarray], int | None]]:
+    """(group, kind → rows over the residual, head_dim) for one layer: attention, router, each MLP/expert."""
+    dims = ck.dims(comp)
+    attn = {r: ck.reader(comp, r, layer) for r in ("q", "k", "v")}
+    o = ck.writer(comp, "o", layer)
+    attn["o"] = o
+    attn = {k: v for k, v in attn.items() if v is not None}
+    if attn:
+        yield "attn", attn, dims.head_dim
+    router = ck.reader(comp, "router", layer)
+    if router is not None:
+        yield "router", {"router": router}, None
+    for e in ck.experts(comp, layer):
+        views = mlp_views(ck, comp, layer, e)
+        if views:
+            yield f"mlp:{e or DENSE}", views, None
 
 
-def anchor_name(ck: Checkpoint, component: str) -> str | None:
-    if component in ("language_model", "embeddings"):
-        return ck.embedding_name()
-    for name in ck.names(component):
-        if re.search(r"(patch_embed|patch_embedding|embeddings\.patch|conv1|input_proj|proj_in)", name) and name.endswith("weight"):
-            return name
-    return None
+def kind_gram(kind: str, rows: np.ndarray, head_dim: int | None, coords: np.ndarray | None) -> np.ndarray:
+    if kind in ATTN_KINDS and head_dim:
+        return head_projector_or_unit(rows, head_dim, coords)
+    return stats.unit_gram(rows, coords)
 
 
-def anchor_matrix(ck: Checkpoint, name: str, rows: np.ndarray | None = None) -> np.ndarray:
-    """Rows indexed by shared inputs (tokens, or pixel-patch input dims), columns = residual dims."""
-    shape = ck.tensors[name].shape
-    if len(shape) == 2 and rows is not None and is_token_embedding(name):
-        return ck.rows(name, rows)  # embedding: row = token
-    w = ck.get(name)
-    if w.ndim > 2:  # conv patch embedding (d, C, p, p): input dims are C·p·p
-        w = w.reshape(w.shape[0], -1)
-    mat = w if is_token_embedding(name) else w.T  # linear or conv (d, in) → (in, d)
-    return mat if rows is None else mat[rows]
+def head_projector_or_unit(rows: np.ndarray, head_dim: int, coords: np.ndarray | None) -> np.ndarray:
+    if rows.shape[0] % head_dim or rows.shape[0] // head_dim < 1:
+        return stats.unit_gram(rows, coords)
+    return stats.head_projector_gram(rows, head_dim, coords)
 
 
-@dataclass
-class Settings:
-    seed: int = 20260101
-    k: int = 64  # random directions for MLP rows
-    gram_coords: int = 256  # residual coordinates for the Q/K Gram matrices
-    anchor_rows: int = 4096  # shared tokens kept for alignment
-    element_samples: int = 4096  # elements per tensor for same-name correlations
-
-
-class Reference(Protocol):
-    name: str
-    settings: Settings
-
-    def components(self) -> list[str]: ...
-    def anchor(self, component: str) -> tuple[list, np.ndarray] | None: ...
-    def tensors(self) -> dict[str, tuple[tuple[int, ...], str, np.ndarray]]: ...  # name → (shape, sha256, element sample)
-    def layers(self, component: str) -> list[int]: ...
-    def mlp(self, component: str, layer: int) -> tuple[np.ndarray, np.ndarray] | None: ...  # projected gate, up rows
-    def qk(self, component: str, layer: int) -> dict[str, np.ndarray]: ...  # role → Gram over the coordinate subset
-    def residual_dim(self, component: str) -> int: ...
-    def metadata(self) -> dict: ...
-
-
-class CheckpointReference:
-    """A full reference checkpoint, read lazily (one layer at a time) into sketch quantities."""
-
-    def __init__(self, ck: Checkpoint, settings: Settings | None = None, name: str | None = None):
-        self.ck, self.settings, self.name = ck, settings or Settings(), name or Path(ck.path).name
-        self._vocab = tokenizer_vocab(ck.path)
-
-    def components(self) -> list[str]:
-        comps = {c for c in ("language_model", "vision_encoder", "audio_encoder") if self.ck.layers(c)}
-        if self.ck.embedding_name():
-            comps.add("embeddings")
-        return sorted(comps)
-
-    def residual_dim(self, component: str) -> int:
-        name = anchor_name(self.ck, component)
-        if name is None:
-            return 0
-        shape = self.ck.tensors[name].shape
-        return shape[1] if is_token_embedding(name) else shape[0]
-
-    def anchor(self, component: str):
-        name = anchor_name(self.ck, component)
+def anchor_ids(ck: Checkpoint, comp: str, settings: Settings) -> tuple[list, np.ndarray] | None:
+    """The reference's anchors: sampled token ids with their strings (keys), or a patch embedding's inputs."""
+    if comp == "language_model":
+        name = ck.name("embeddings", "embed")
         if name is None:
             return None
-        if is_token_embedding(name):
-            n_vocab = self.ck.tensors[name].shape[0]
-            ids = np.sort(rng("anchor", self.settings.seed, n_vocab).choice(n_vocab, size=min(self.settings.anchor_rows, n_vocab), replace=False))
-            inv = {i: t for t, i in self._vocab.items()} if self._vocab else None
-            keys = [inv.get(int(i), f"#{int(i)}") if inv else int(i) for i in ids]
-            return keys, anchor_matrix(self.ck, name, ids)
-        mat = anchor_matrix(self.ck, name)
-        return list(range(mat.shape[0])), mat
+        n_vocab = ck.tensors[name].shape[0]
+        ids = np.sort(rng("anchor", settings.seed, n_vocab).choice(n_vocab, size=min(settings.anchor_rows, n_vocab), replace=False))
+        vocab = tokenizer_vocab(ck.path)
+        inv = {i: t for t, i in vocab.items()} if vocab else {}
+        return [inv.get(int(i), f"#{int(i)}") for i in ids], ids
+    name = ck.name(comp, "patch")
+    if name is None:
+        return None
+    n_in = int(np.prod(ck.tensors[name].shape[1:]))
+    return list(range(n_in)), np.arange(n_in)
 
-    def tensors(self):
-        out = {}
-        for name, info in self.ck.tensors.items():
-            pos = element_positions(info.shape, self.settings.element_samples, self.settings.seed)
-            out[name] = (info.shape, tensor_sha256(self.ck, name), self.ck.get(name).reshape(-1)[pos])
-        return out
 
-    def layers(self, component: str) -> list[int]:
-        return list(self.ck.layers(component))
-
-    def mlp(self, component: str, layer: int):
-        roles = self.ck.layers(component).get(layer, {})
-        if "gate" not in roles or "up" not in roles:
+def candidate_anchor_ids(ck: Checkpoint, comp: str, keys: list) -> tuple[np.ndarray, np.ndarray] | None:
+    """The candidate's rows for the reference's anchor keys it shares: (mask over keys, candidate ids)."""
+    if comp == "language_model":
+        name = ck.name("embeddings", "embed")
+        if name is None:
             return None
-        r = projection(self.residual_dim(component), self.settings.k, self.settings.seed)
-        return self.ck.get(roles["gate"]) @ r.T, self.ck.get(roles["up"]) @ r.T
+        vocab = tokenizer_vocab(ck.path) or {}
+        limit = ck.tensors[name].shape[0]
+        ids = np.array([vocab[k] if k in vocab else int(k[1:]) if not vocab and re.fullmatch(r"#\d+", k) else -1 for k in keys])
+        mask = (ids >= 0) & (ids < limit)
+        return mask, ids[mask]
+    name = ck.name(comp, "patch")
+    if name is None or int(np.prod(ck.tensors[name].shape[1:])) != len(keys):
+        return None
+    return np.ones(len(keys), dtype=bool), np.arange(len(keys))
 
-    def qk(self, component: str, layer: int):
-        roles = self.ck.layers(component).get(layer, {})
-        s = coordinate_subset(self.residual_dim(component), self.settings.gram_coords, self.settings.seed)
-        out = {}
-        for role in ("q", "k"):
-            if role in roles:
-                x = self.ck.get(roles[role])[:, s].T  # samples = residual coordinates in S
-                out[role] = x @ x.T
+
+def anchor_rows(ck: Checkpoint, comp: str, ids: np.ndarray) -> dict[str, np.ndarray]:
+    """Rows indexed by anchors, columns = residual channels: embedding and (norm-folded) unembedding rows."""
+    if comp == "language_model":
+        out = {"embed": ck.rows(ck.name("embeddings", "embed"), ids)}
+        head = ck.name("embeddings", "lm_head")
+        if head is not None:
+            rows = ck.rows(head, ids)
+            g = ck.gain("embeddings", "final_norm", None)
+            out["lm_head"] = rows * g[None, :] if g is not None and g.shape[0] == rows.shape[1] else rows
         return out
+    w = ck.get(ck.name(comp, "patch"))
+    return {"patch": w.reshape(w.shape[0], -1).T[ids]}
 
-    def metadata(self) -> dict:
-        return {"name": self.name, "config": self.ck.config, "vocab_size": len(self._vocab or {})}
+
+def vocab_rows(ck: Checkpoint, comp: str, settings: Settings, n: int = 8192) -> dict[str, np.ndarray]:
+    """A seeded sample of embedding and (norm-folded) unembedding rows, whatever the tokens: their Gram over
+    residual channels needs no shared tokenizer (a copied embedding under a new vocabulary still shows)."""
+    if comp != "language_model":
+        return {}
+    out = {}
+    for which in ("embed", "lm_head"):
+        name = ck.name("embeddings", which)
+        if name is None:
+            continue
+        n_vocab = ck.tensors[name].shape[0]
+        ids = np.sort(rng("vocab", settings.seed, n_vocab).choice(n_vocab, size=min(n, n_vocab), replace=False))
+        rows = ck.rows(name, ids) if n < n_vocab else ck.get(name)
+        g = ck.gain("embeddings", "final_norm", None) if which == "lm_head" else None
+        out[which] = rows * g[None, :] if g is not None and g.shape[0] == rows.shape[1] else rows
+    return out

@@ -21,6 +21,7 @@ TEAMS = CONFIG_DIR / "scoring" / "examples" / "phase1-teams.yaml"
     ("run", ["model=tiny", "+data.mirror=/x"], "data/default.yaml", "data.mirror"),
     ("run", ["model=tiny", "judge=tiny_hf", "+judge.model.device=cpu"], "judge/tiny_hf.yaml", "judge.model.device"),
     ("score", [str(TEAMS), "+scoring.expert.trimmed=total"], "scoring/phase1.yaml", "scoring.expert.trimmed"),
+    ("lineage", ["/a", "/b", "+lineage.margins.ckaa=0.5"], "lineage/default.yaml", "lineage.margins.ckaa"),
 ])
 def test_an_unknown_key_is_exit_2_naming_file_and_key(capsys, command, args, file, key):
     assert main([command, *args]) == 2
