@@ -125,7 +125,7 @@ class ModelCfg(_Strict):
 class RunSettingsCfg(_Strict):
     repeats: int = Field(5, ge=1)
     seed: int = 1234
-    logprobs: int = Field(2, ge=0)
+    logprobs: int = Field(2, ge=0, le=4)  # alternatives recorded per token (the token store keeps up to 4)
     max_samples: int | None = Field(None, ge=1)
     generation: GenerationCfg = Field(default_factory=GenerationCfg)
     per_benchmark: dict[str, GenerationCfg] = Field(default_factory=dict)

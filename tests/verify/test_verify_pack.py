@@ -37,13 +37,21 @@ def verify(pack, *args):
     return code, json.loads(reports[-1].read_text())
 
 
-def _edit_record(pack, bench, line_no, edit):
-    path = pack / "records" / f"{bench}.jsonl"
-    lines = path.read_text().splitlines()
-    obj = json.loads(lines[line_no])
+def _edit_record(pack, bench, index, edit):
+    """Edit one whole record (its token arrays included) and write the benchmark's records back with the
+    harness's own store, as a forger who knows the format would."""
+    from harness.records.schema import SampleRecord
+    from harness.records.store import RecordStore
+
+    store = RecordStore(pack)
+    records = store.load(bench)
+    obj = records[index].model_dump()
     edit(obj)
-    lines[line_no] = json.dumps(obj, ensure_ascii=False)
-    path.write_text("\n".join(lines) + "\n")
+    records[index] = SampleRecord.model_validate(obj)
+    store.records_path(bench).unlink()
+    store.tokens_path(bench).unlink(missing_ok=True)
+    with store.open_for_append(bench) as app:
+        app.append(records, {})
     return f"{obj['sample_id']} run {obj['run']}"
 
 
