@@ -25,14 +25,12 @@ def write_index(store: RecordStore, benchmark: str) -> list:
     """Write records/<b>.sha256 (one line per record: hash, sample, run) and return the records' score rows."""
     index = store.records_path(benchmark).with_suffix(layout.LINE_HASHES)
     tmp = index.with_suffix(".sha256.tmp")
-    hashed = []
-
-    def rows():
-        for digest, rec in store.hashed_rows(benchmark):
-            hashed.append(f"{digest} {rec.sample_id} {rec.run}\n")
-            yield rec
-    scores = score_rows(rows())
-    tmp.write_text("".join(hashed))
+    with open(tmp, "w") as fh:
+        def rows():
+            for digest, rec in store.hashed_rows(benchmark):
+                fh.write(f"{digest} {rec.sample_id} {rec.run}\n")
+                yield rec
+        scores = score_rows(rows())
     tmp.replace(index)
     return scores
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from numbers import Real
@@ -32,10 +33,14 @@ class ScoreRow(NamedTuple):
     metrics: dict[str, float]
 
 
+def scalar_metrics(metrics: dict[str, Any]) -> dict[str, float]:
+    """A record's scalar metrics, keys interned: a pack's 10^5 records share a handful of metric names."""
+    return {sys.intern(k): x for k, v in metrics.items() if (x := _scalar(v)) is not None}
+
+
 def score_rows(records: Iterable[SampleRecord]) -> list[ScoreRow]:
-    """One pass over (streamed) records, keeping only what scores need."""
-    return [ScoreRow(r.sample_id, r.task, r.run, {k: x for k, v in r.metrics.items() if (x := _scalar(v)) is not None})
-            for r in records]
+    """One pass over (streamed) records, keeping only what scores need (a sample's runs share its id)."""
+    return [ScoreRow(sys.intern(r.sample_id), sys.intern(r.task), r.run, scalar_metrics(r.metrics)) for r in records]
 
 
 def run_metrics(records: Iterable[SampleRecord | ScoreRow], repeats: int) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ only for the few that are drawn or flagged (`RecordStore.load_keys`).
 from __future__ import annotations
 
 import json
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from pydantic import ValidationError
 from harness.benchmarks.factory import capabilities
 from harness.pack import layout
 from harness.pack.hashing import sha256_text
-from harness.pack.summary import _scalar
+from harness.pack.summary import scalar_metrics
 from harness.records import tokens as tok
 from harness.records.schema import READABLE_RECORD_VERSIONS, PromptRecord, SampleRecord
 from harness.records.store import RecordStore, token_slots
@@ -28,7 +29,7 @@ from harness.verify.problems import Problem
 _SETTINGS = ("temperature", "top_p", "top_k", "max_tokens")  # spec.json's, as recorded with each generation
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """A record as the verifier's later steps need it: no text, no tokens."""
 
@@ -55,12 +56,18 @@ def _where(obj: Any) -> str | None:
     return f"{obj.get('sample_id')} run {obj.get('run')}" if isinstance(obj, dict) and "sample_id" in obj else None
 
 
-def _index(path: Path) -> dict[tuple[str, str], str]:
-    out = {}
-    for line in path.read_text().splitlines():
-        parts = line.split(" ")
-        if len(parts) == 3:
-            out.setdefault((parts[1], parts[2]), parts[0])
+def _index(path: Path) -> dict[tuple[str, str], bytes | str]:
+    """(sample, run) → the recorded hash (as bytes: a third of the hex string's memory at 10^5 records)."""
+    out: dict[tuple[str, str], bytes | str] = {}
+    with open(path) as fh:
+        for line in fh:
+            parts = line.rstrip("\n").split(" ")
+            if len(parts) == 3:
+                try:
+                    digest: bytes | str = bytes.fromhex(parts[0])
+                except ValueError:
+                    digest = parts[0]  # not hex: never equal to a computed hash
+                out.setdefault((sys.intern(parts[1]), parts[2]), digest)
     return out
 
 
@@ -113,7 +120,7 @@ def scan_records(pack: Path, spec: dict) -> Scan:
             claimed = {}
         tokens = _Tokens(store.tokens_path(bench), f"{layout.RECORDS}/{store.tokens_path(bench).name}")
         seen: dict[tuple[str, int], int] = {}
-        hashed: dict[tuple[str, str], str | None] = {}
+        diff: dict[tuple[str, str], str] = {}  # (sample, run) → changed / added, compared as read
         runs_per_sample: dict[str, set[int]] = defaultdict(set)
         named: set[str] = set()
         with open(path, "rb") as fh:
@@ -132,16 +139,22 @@ def scan_records(pack: Path, spec: dict) -> Scan:
                     continue
                 seen[rec.key[1:]] = lineno
                 digests = tokens.take(rec, out.problems)
-                hashed[(rec.sample_id, str(rec.run))] = None if digests is None else tok.record_hash(line, digests)
-                runs_per_sample[rec.sample_id].add(rec.run)
+                sid = sys.intern(rec.sample_id)
+                if index is not None:
+                    recorded = index.pop((sid, str(rec.run)), None)
+                    if recorded is None:
+                        diff[(sid, str(rec.run))] = "added"
+                    elif digests is None or bytes.fromhex(tok.record_hash(line, digests)) != recorded:
+                        diff[(sid, str(rec.run))] = "changed"
+                runs_per_sample[sid].add(rec.run)
                 out.problems += _seed_problems(rec, bench, base, rel) + _settings_problems(rec, claimed, rel)
-                named.update(r.prompt_sha256 for r in rec.responses)
+                shas = tuple(sys.intern(r.prompt_sha256) for r in rec.responses)  # shared by an item's runs and options
+                named.update(shas)
                 if rec.judge is not None:
                     named.add(rec.judge.response.prompt_sha256)
-                out.rows[bench].append(Row(rec.sample_id, rec.task, rec.run, rec.seed, tuple(r.prompt_sha256 for r in rec.responses),
-                                           {k: x for k, v in rec.metrics.items() if (x := _scalar(v)) is not None}))
+                out.rows[bench].append(Row(sid, sys.intern(rec.task), rec.run, rec.seed, shas, scalar_metrics(rec.metrics)))
         if index is not None:
-            diff = _diff(index, hashed)
+            diff.update({k: "deleted" for k in index})  # in the index, never read
             out.problems += [Problem("records", rel, f"record {what} since the run", sample=f"{sid} run {run}") for (sid, run), what in sorted(diff.items())]
             keys = {(sid, int(run)) for (sid, run), what in diff.items() if what != "deleted" and run.lstrip("-").isdigit()}
             if keys:
@@ -177,13 +190,6 @@ def _parse(line: bytes, lineno: int, rel: str, problems: list[Problem]) -> Sampl
         first = err.errors()[0]
         problems.append(Problem("records", rel, f"line {lineno}: {first['msg']}", sample=_where(obj), field=".".join(map(str, first["loc"]))))
         return None
-
-
-def _diff(index: dict[tuple[str, str], str], hashed: dict[tuple[str, str], str | None]) -> dict[tuple[str, str], str]:
-    status = {k: "deleted" for k in set(index) - set(hashed)}
-    status.update({k: "added" for k in set(hashed) - set(index)})
-    status.update({k: "changed" for k in set(hashed) & set(index) if hashed[k] != index[k]})
-    return status
 
 
 def _seed_problems(rec: SampleRecord, bench: str, base: int, rel: str) -> list[Problem]:

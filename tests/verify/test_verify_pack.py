@@ -327,3 +327,26 @@ def test_a_version_1_pack_still_verifies(pack):
     write_manifest(pack, **{k: manifest[k] for k in ("run_id", "engine", "datasets", "settings")})
     code, report = verify(pack, "verify.fraction=0.5")
     assert code == 0 and report["verdict"] == "PASS", report["reasons"]
+
+
+def test_a_log_prob_edited_in_the_tokens_file_fails_naming_its_record(pack):
+    """A forger who edits the Arrow token store with pyarrow alone (rows and index untouched) is named:
+    the record hash covers the token columns."""
+    import numpy as np
+    import pyarrow as pa
+
+    path = pack / "records" / "hrm8k_ksm.tokens.arrows"
+    with pa.OSFile(str(path), "rb") as fh:
+        table = pa.ipc.open_stream(fh).read_all()
+    lps = table.column("logprob").to_numpy().copy()
+    lps[-1] = lps[-1] / 2 - 0.25  # the last token belongs to the last record with tokens
+    table = table.set_column(table.schema.get_field_index("logprob"), "logprob", pa.array(lps.astype(np.float32)))
+    with pa.OSFile(str(path), "wb") as fh, pa.ipc.new_stream(fh, table.schema) as writer:
+        writer.write_table(table)
+    rows = [json.loads(line) for line in (pack / "records" / "hrm8k_ksm.jsonl").read_text().splitlines()]
+    last = [r for r in rows if any(x.get("n_tokens") for x in r["responses"])][-1]
+    code, report = verify(pack)
+    probs = _problems(report)
+    assert code == 1
+    changed = [p["sample"] for p in probs if p["check"] == "records" and "changed" in p["message"]]
+    assert changed == [f"{last['sample_id']} run {last['run']}"]
