@@ -161,16 +161,20 @@ class PolicyCfg(_Strict):
     fail_on_prompt_mismatch: bool = True
     max_unexplained: int = Field(0, ge=0)
     max_score_difference: float = Field(5.0, ge=0)
+    fail_on_rescore: bool = True
 
 
 class VerifySettingsCfg(_Strict):
     seed: int
     fraction: float = Field(0.05, gt=0, le=1)
     samples: int | None = Field(None, ge=1)
-    epsilon: float = Field(0.25, ge=0)
-    ll_tolerance: float = Field(1e-3, ge=0)
+    epsilon: float | None = Field(None, ge=0)  # null: from the setup difference (harness.verify.tolerance)
+    ll_tolerance: float | None = Field(None, ge=0)
     batch_invariant: bool = False
     diagnose: bool = True
+    rescore: bool = True  # re-score every record from its recorded output before any engine (no model needed)
+    receipt: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")  # the manifest sha256 the team handed over on submission
+    received_at: str | None = None  # when that receipt was received (ISO 8601): the seed must be drawn after it
     policy: PolicyCfg = Field(default_factory=PolicyCfg)
 
 

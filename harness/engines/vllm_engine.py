@@ -149,10 +149,18 @@ class VLLMEngine:
             "vllm_version": getattr(self._vllm, "__version__", "unknown"),
             "path": self.path,
             "engine_args": self.engine_args,
+            "dtype": self._dtype(),
             "batch_invariant": self.batch_invariant,
             "env": {k: v for k, v in os.environ.items() if k.startswith("VLLM_")},
             "max_model_len": self.max_model_len,
         }
+
+    def _dtype(self) -> str | None:
+        """The dtype vLLM resolved ("auto" becomes the checkpoint's): the verifier's tolerance follows it."""
+        try:
+            return str(self.llm.llm_engine.model_config.dtype).removeprefix("torch.")
+        except AttributeError:
+            return self.engine_args.get("dtype")
 
     def close(self) -> None:
         # Drop the reference only: vLLM's shutdown tears down process-global parallel state that another

@@ -2,8 +2,9 @@
 
 Uniform without replacement within each benchmark, stratified so every benchmark is represented: a fraction
 f takes ceil(f · N_b) triples of benchmark b; a count n is split across benchmarks in proportion to their
-sizes, at least one each. The generator is seeded from (verifier seed, run id), so anyone holding the pack
-and the seed re-derives the same draw.
+sizes, at least one each. Each benchmark's draw is a prefix of one permutation of its records, seeded from
+(verifier seed, run id, benchmark): draws of one seed are nested (the 5 % draw lies inside the 20 % draw),
+so widening a draw only adds triples, and anyone holding the pack and the seed re-derives the same draw.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ def draw(population: dict[str, list[tuple[str, int]]], *, seed: int, run_id: str
     out = []
     for bench, k in sorted(_allocate(sizes, fraction, samples).items()):
         keys = sorted(population[bench])
-        picks = _rng(seed, run_id, bench).choice(len(keys), size=k, replace=False)
+        picks = permutation(seed, run_id, bench, len(keys))[:k]
         out += [Triple(bench, keys[i][0], keys[i][1]) for i in sorted(picks)]
     return out
+
+
+def permutation(seed: int, run_id: str, benchmark: str, n: int) -> np.ndarray:
+    """The benchmark's order of drawing: a draw of k triples is its first k."""
+    return _rng(seed, run_id, benchmark).permutation(n)

@@ -64,10 +64,16 @@ def _explain(a: Any, b: Any, path: str) -> str:
     return "; ".join(diffs[:3]) + (f"; and {len(diffs) - 3} more" if len(diffs) > 3 else "")
 
 
+# What lmeval_results.json derives from the records and spec.json alone (not the date, timings or paths).
+_LMEVAL_RECOMPUTED = ("results", "groups", "group_subtasks", "configs", "versions", "n-shot", "higher_is_better", "n-samples")
+
+
 def check_scores(pack: Path, spec: dict, records: dict[str, list[Any]]) -> list[Problem]:
-    """runs.json and summary.json must recompute exactly (bit for bit) from the records."""
+    """runs.json, summary.json and lmeval_results.json must recompute exactly (bit for bit) from the records."""
+    from harness.pack.lmeval import lmeval_results
+
     problems, docs = [], {}
-    for name in (layout.RUNS, layout.SUMMARY):  # a deleted or mangled score file fails verification by name
+    for name in (layout.RUNS, layout.SUMMARY, layout.LMEVAL):  # a deleted or mangled score file fails verification by name
         try:
             docs[name] = load_json(pack, name)
         except RecordError as err:
@@ -84,7 +90,33 @@ def check_scores(pack: Path, spec: dict, records: dict[str, list[Any]]) -> list[
             problems.append(Problem("scores", layout.RUNS, f"{bench}: does not recompute from the records ({_explain(rec_runs, runs, 'run')})", field=f"benchmarks.{bench}"))
         if _differs(rec_summ, summ):
             problems.append(Problem("scores", layout.SUMMARY, f"{bench}: does not recompute from the records ({_explain(rec_summ, summ, bench)})", field=f"benchmarks.{bench}"))
+    if not any("lmeval" in meta for meta in spec["benchmarks"].values()):
+        return problems  # packs written before spec.json carried lm-eval's task metadata: not recomputable
+    lmeval = json.loads(json.dumps(lmeval_results(spec, records, model={}, run_id="")))
+    for key in _LMEVAL_RECOMPUTED:
+        recorded = docs[layout.LMEVAL].get(key)
+        if docs[layout.LMEVAL] and _differs(recorded, lmeval.get(key)):
+            problems.append(Problem("scores", layout.LMEVAL, f"{key}: does not recompute from the records ({_explain(recorded, lmeval.get(key), key)})", field=key))
     return problems
+
+
+def check_config_binding(config: dict, run_id: str | None) -> tuple[list[Problem], str]:
+    """The run id ends in the hash of the config that made the pack (harness.config.spec.config_hash): an
+    edited config.yaml, resealed into the manifest, no longer matches the name the team submitted.
+    Returns the problems and a note for the report (a run id set by hand binds nothing)."""
+    import re
+
+    from harness.config.spec import config_hash
+
+    digest = config_hash(config)[:8]
+    match = re.fullmatch(r".+-([0-9a-f]{8})", str(run_id or ""))
+    if config.get("run_id"):
+        return [], f"not bound: the run id {run_id!r} was set by hand (run_id=…), it does not carry the config's hash {digest}"
+    if match is None or digest != match.group(1):
+        said = match.group(1) if match else "no hash"
+        return [Problem("config", layout.CONFIG, f"hashes to {digest}, the run id {run_id!r} says {said} (edited after the run)",
+                        field="run_id")], "mismatch"
+    return [], f"bound: config.yaml hashes to {digest}, as the run id says"
 
 
 def check_model(model_dir: Path, recorded: dict, tokenizer_dir: Path | None = None) -> list[Problem]:

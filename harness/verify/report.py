@@ -40,13 +40,21 @@ def _note(d: dict[str, Any]) -> str:
             + (f" (top-two margin {margins})" if margins else "") + f"; {d.get('detail', '')}")
 
 
+def _tolerance(r: dict[str, Any]) -> str:
+    t = r.get("tolerance")
+    if not t:
+        v = r["verifier"]
+        return f"; ε = {v['epsilon'] if v['epsilon'] is not None else 'from the setup'}"
+    return f"; ε = {t['epsilon']} nats, log-likelihood tolerance {t['ll_tolerance']} ({t['reason']})"
+
+
 def markdown(r: dict[str, Any]) -> str:
     lines = [f"# Verification of `{r['pack']}`: **{r['verdict']}**", "",
              f"Created {r['created']}. Manifest sha256 `{r.get('manifest_sha256')}` (hand this to whoever relies on the verdict).", ""]
     lines += ["## Why", ""] + [f"- {x}" for x in r["reasons"]] + [""]
     v, run = r["verifier"], r.get("run") or {}
     lines += ["## Settings", "", f"Seed {v['seed']}, " + (f"{v['samples']} triples" if v.get("samples") else f"fraction {v['fraction']}")
-              + f"; ε = {v['epsilon']} nats; log-likelihood tolerance {v['ll_tolerance']}. Policy: "
+              + _tolerance(r) + ". Policy: "
               + ", ".join(f"{k} = {x}" for k, x in v["policy"].items()) + ".", "",
               f"Batch-invariant mode (VLLM_BATCH_INVARIANT): run {run.get('batch_invariant')}, re-run {v['batch_invariant']}"
               + (f" (environment at re-run: {r['batch_invariant_env']!r})" if "batch_invariant_env" in r else "") + ".", ""]
@@ -58,6 +66,17 @@ def markdown(r: dict[str, Any]) -> str:
     if integ.get("diagnosis_error"):
         lines.append(f"- Changed fields could not be named: {integ['diagnosis_error']}")
     lines.append("")
+    if r.get("config_binding"):
+        lines += [f"Config: {r['config_binding']}.", ""]
+    if r.get("receipt", {}).get("manifest_sha256"):
+        rc = r["receipt"]
+        lines += [f"Receipt: manifest `{rc['manifest_sha256']}` received {rc.get('received_at') or '(time not given)'}, seed {rc['seed']} drawn after it; "
+                  + ("the pack is unchanged since." if rc["matches"] else "**the pack changed since**."), ""]
+    if r.get("rescore"):
+        rs = r["rescore"]
+        lines += ["## Re-scored from the recorded outputs", "", ", ".join(f"{b}: {n} records" for b, n in rs["records"].items())
+                  + (f"; not re-scored (interactive episodes): {', '.join(rs['not_rescored'])}" if rs["not_rescored"] else "") + "."]
+        lines += [_problem(p) for p in rs["problems"][:50]] + [""]
     if r.get("prompts"):
         lines += ["## Prompts", ""] + ([_problem(p) for p in r["prompts"]["problems"]] or
                                         [f"Every record's prompts are the task's own rendering ({', '.join(r['prompts']['checked'])})."]) + [""]
@@ -72,6 +91,11 @@ def markdown(r: dict[str, Any]) -> str:
         lines += ["## Re-run", "", f"{len(r['triples'])} triples: {c.get('identical', 0)} identical, {c.get('numeric-tie', 0)} numeric ties, "
                   f"{c.get('unexplained', 0)} unexplained; {c.get('score_changed', 0)} with a changed score.", ""]
         s = r["subset"]
+        lines += [f"{c.get('tie_changed_score', 0)} numeric tie(s) changed a score; each counts against its own benchmark's tolerance.", ""]
+        if r.get("per_benchmark"):
+            lines += ["| benchmark | drawn | recorded | re-run | difference |", "|---|---|---|---|---|"]
+            lines += [f"| {b} | {x['n']} | {x['recorded_mean']:.2f} | {x['rerun_mean']:.2f} | {x['mean_difference']:+.2f} |" for b, x in r["per_benchmark"].items()]
+            lines.append("")
         lines += [f"Subset mean: recorded {s['recorded_mean']:.2f}, re-run {s['rerun_mean']:.2f}; difference {s['mean_difference']:+.2f} "
                   f"(95% CI {s['ci95'][0]:+.2f} … {s['ci95'][1]:+.2f}, {s['test']} p = {s['p_value']:.3g}).", ""]
         lines += ["| benchmark | sample | run | output | score recorded → re-run | note |", "|---|---|---|---|---|---|"]
