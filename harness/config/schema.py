@@ -171,6 +171,8 @@ class VerifySettingsCfg(_Strict):
     ll_tolerance: float = Field(1e-3, ge=0)
     batch_invariant: bool = False
     diagnose: bool = True
+    key: str | None = None  # the verifier's Ed25519 private key (`harness keys new`): signs the verdict
+    unsigned: bool = False  # true: no key, a verdict `harness score` does not accept (trials, debugging)
     policy: PolicyCfg = Field(default_factory=PolicyCfg)
 
 
@@ -211,6 +213,7 @@ class ExpertPoints(SectionPoints):
 class UserPoints(SectionPoints):
     min_rating: int = 1
     max_rating: int = 5
+    top: Literal["eligible", "all"] = "eligible"  # whose sum the points scale to (docs/scoring.md: the annex's reading)
 
 
 class IndependenceCfg(_Strict):
@@ -223,6 +226,8 @@ class ScoringCfg(_Strict):
 
     name: str
     require_verified: bool = True
+    accepted_keys: list[str] = Field(default_factory=list)  # verifiers' public keys (ed25519:… or .pub files)
+    allow_partial: bool = False  # a missing expert or user sheet: an error, or a table marked PROVISIONAL
     out: str | None = None
     rounding: int = Field(1, ge=0)  # decimals of every published figure
     nia: NiaPoints

@@ -64,6 +64,22 @@ COMMANDS: dict[str, CommandHelp] = {
         examples=("harness lineage /ckpt/candidate /refs/open-model",),
         details="harness.lineage.cli:USAGE",
     ),
+    "keys": CommandHelp(
+        summary="Make a verifier's Ed25519 key pair: the private key signs `harness verify`'s verdicts, the public key "
+                "goes into the scoring config's accepted_keys.",
+        usage="harness keys new [DIR] [name=NAME]",
+        config="",
+        exit_codes=((0, "the key pair was written"), (2, "bad usage, or a key file of that name exists (never overwritten)")),
+        examples=("harness keys new ~/.config/harness/keys name=tta-2026",),
+    ),
+    "receipt": CommandHelp(
+        summary="Print a pack's submission receipt (run id, manifest sha256, model hashes) as JSON, to hand over with "
+                "the scores; `harness score` checks the pack against it (teams.yaml: packs: [{path: …, receipt: …}]).",
+        usage="harness receipt PACK",
+        config="",
+        exit_codes=((0, "printed"), (2, "not a finished evidence pack")),
+        examples=("harness receipt results/nia-team-a > nia-team-a.receipt.json",),
+    ),
 }
 
 
@@ -117,12 +133,13 @@ def render(command: str) -> str:
             opts = _options(g)
             lines.append(f"  {g:<8} {', '.join(opts) if opts else '(see configs/' + g + ')'}")
         lines.append("")
-    keys: list[tuple[str, str]] = []
-    _keys(compose(h.config, []), "", 2, keys)
-    lines.append("keys (key=value; the defaults shown; `+key=value` adds a key the config lacks):")
-    width = min(max(len(k) for k, _ in keys), 44)
-    lines += [f"  {k:<{width}} {v}" for k, v in keys]
-    lines.append("")
+    if h.config:  # commands without settings (keys, receipt) list none
+        keys: list[tuple[str, str]] = []
+        _keys(compose(h.config, []), "", 2, keys)
+        lines.append("keys (key=value; the defaults shown; `+key=value` adds a key the config lacks):")
+        width = min(max(len(k) for k, _ in keys), 44)
+        lines += [f"  {k:<{width}} {v}" for k, v in keys]
+        lines.append("")
     if h.flags:
         lines.append("flags:")
         lines += [f"  {f:<16} {d}" for f, d in h.flags]

@@ -25,7 +25,8 @@ from harness.verify.scan import scan_records
 from harness.verify.problems import Problem
 from harness.verify.report import write_report
 
-USAGE = "usage: harness verify <results/run_id> verify.seed=<int> [verify.fraction=0.05 | verify.samples=N] [model.path=…]"
+USAGE = ("usage: harness verify <results/run_id> verify.seed=<int> verify.key=<verifier.key> [verify.fraction=0.05 | verify.samples=N] [model.path=…]\n"
+         "(no key: verify.unsigned=true writes a verdict that `harness score` will not accept; `harness keys new` makes a key pair)")
 
 
 def _setup_differences(manifest: dict, model_cfg: dict, engine_info: dict | None, batch_invariant: bool) -> list[str]:
@@ -80,8 +81,16 @@ def _settings(argv: list[str]) -> tuple[Path, dict, Any]:
 
     overrides = [a for a in argv if a != positional[0]]
     checked = validated("verify", overrides, VerifyCfg, {"verify": str(CONFIG_DIR / "verify" / "default.yaml")})
-    cfg = OmegaConf.create(checked)
-    return pack, checked["verify"], cfg
+    v = checked["verify"]
+    if v["key"] is None and not v["unsigned"]:  # before any compute: a verdict nobody can rely on is a wasted run
+        raise ConfigError("no signing key: give verify.key=PATH (`harness keys new` makes one), or verify.unsigned=true "
+                          "for a verdict that `harness score` will not accept", file=CONFIG_DIR / "verify" / "default.yaml", field="verify.key")
+    if v["key"] is not None:
+        from harness.signing.keys import load_private
+
+        v["signing_key"] = load_private(Path(v["key"]).expanduser().resolve())
+    cfg = OmegaConf.create({k: (dict(x, signing_key=None) if k == "verify" else x) for k, x in checked.items()})
+    return pack, v, cfg
 
 
 def _diagnose(pack: Path, changed: dict, run_spec: Any, model_ok: bool, benches: set[str]) -> tuple[list[Problem], str | None]:
@@ -128,7 +137,7 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
                               "manifest_sha256": sha256_file(pack / layout.MANIFEST),
                               "run": {"engine": (manifest.get("engine") or {}).get("engine"), "batch_invariant": bool((manifest.get("engine") or {}).get("batch_invariant")),
                                       "repeats": spec_doc.get("repeats"), "seed": spec_doc.get("seed")},
-                              "verifier": {**{k: v[k] for k in ("seed", "fraction", "samples", "epsilon", "ll_tolerance", "batch_invariant", "diagnose")},
+                              "verifier": {**{k: v[k] for k in ("seed", "fraction", "samples", "epsilon", "ll_tolerance", "batch_invariant", "diagnose", "key", "unsigned")},
                                            "policy": pol, "model_path": run_spec.model.path}}
     from harness.benchmarks.factory import capabilities
 
@@ -150,7 +159,7 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
         report["integrity"]["problems"] = [p.to_dict() for p in problems]
         report["verdict"] = "FAIL"
         report["reasons"] = [f"{len(problems)} integrity problem(s); nothing was re-run"] + [str(p) for p in problems[:20]]
-        return _finish(pack, report, ui)
+        return _finish(pack, report, ui, v.get("signing_key"))
     report["integrity"]["problems"] = [p.to_dict() for p in problems]
 
     # 2. Every record's prompts are the task's own rendering (task code and tokenizer, still no engine).
@@ -165,7 +174,7 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
     if prompt_probs and pol["fail_on_prompt_mismatch"]:
         report["verdict"] = "FAIL"
         report["reasons"] = [f"the recorded prompts of {len(prompt_probs)} benchmark(s) are not the task's; nothing was re-run"] + [str(p) for p in prompt_probs]
-        return _finish(pack, report, ui)
+        return _finish(pack, report, ui, v.get("signing_key"))
 
     # 3. The draw.
     population = {b: [(r.sample_id, r.run) for r in recs] for b, recs in records.items()}
@@ -227,11 +236,11 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
         reasons.append(f"prompts of {len(prompt_probs)} benchmark(s) differ from the task's rendering, tolerated by policy")
     report["verdict"] = "FAIL" if any("tolerated" not in r for r in reasons) else "PASS"
     report["reasons"] = reasons or [f"all {len(rows)} drawn triples identical ({counts.get(IDENTICAL, 0)}) or numeric ties ({counts.get(NUMERIC_TIE, 0)}); subset difference {subset.mean_difference:+.2f} points"]
-    return _finish(pack, report, ui)
+    return _finish(pack, report, ui, v.get("signing_key"))
 
 
-def _finish(pack: Path, report: dict[str, Any], ui: Any) -> int:
-    path = write_report(pack, report)
+def _finish(pack: Path, report: dict[str, Any], ui: Any, key: Any = None) -> int:
+    path = write_report(pack, report, key)
     ui.out.print(f"{report['verdict']}: {report['reasons'][0]}", markup=False, highlight=False)
     for reason in report["reasons"][1:6]:
         ui.out.print(f"  {reason}", markup=False, highlight=False)

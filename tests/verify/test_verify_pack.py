@@ -17,6 +17,14 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")
+def verifier_key(tmp_path_factory):
+    """The verifier's key pair: every verdict here is signed, as a real verifier's is."""
+    from harness.signing.keys import new_key_pair
+
+    return new_key_pair(tmp_path_factory.mktemp("keys"), "verifier")
+
+
+@pytest.fixture(scope="session")
 def clean_pack(tmp_path_factory, tiny_model_dir):
     out = tmp_path_factory.mktemp("verify") / "pack"
     cfg = compose("run", ["model=tiny", "run.repeats=3", "run.max_samples=2", f"out={out}"], return_hydra_config=True)
@@ -25,14 +33,18 @@ def clean_pack(tmp_path_factory, tiny_model_dir):
 
 
 @pytest.fixture
-def pack(clean_pack, tmp_path):
+def pack(clean_pack, tmp_path, verifier_key):
     copy = tmp_path / "pack"
     shutil.copytree(clean_pack, copy)
+    _KEY[0] = verifier_key[0]
     return copy
 
 
+_KEY: list = [None]  # the session's verifier key, set by the `pack` fixture
+
+
 def verify(pack, *args):
-    code = verify_main([str(pack), "verify.seed=11", *args])
+    code = verify_main([str(pack), "verify.seed=11", f"verify.key={_KEY[0]}", *args])
     reports = sorted((pack / "verification").glob("*.json"))
     return code, json.loads(reports[-1].read_text())
 
@@ -63,7 +75,7 @@ def test_clean_pack_passes_and_originals_are_untouched(pack):
     before = pack_files(pack)
     code, report = verify(pack, "verify.fraction=0.3")
     assert code == 0 and report["verdict"] == "PASS"
-    assert report["pack"] and report["schema_version"] == 1
+    assert report["pack"] and report["schema_version"] == 2
     assert report["triples"] and all(t["divergence"]["kind"] in ("identical", "numeric-tie") for t in report["triples"])
     assert {t["benchmark"] for t in report["triples"]} == {"haerae", "hrm8k_ksm"}
     assert report["batch_invariant_env"] is None and report["verifier"]["batch_invariant"] is False
@@ -180,6 +192,35 @@ def test_usage_errors_exit_2(clean_pack, tmp_path):
     assert main(["verify", str(tmp_path / "nope"), "verify.seed=1"]) == 2
     assert main(["verify", str(clean_pack)]) == 2  # no seed drawn
     assert main(["verify", str(clean_pack), "verify.seed=1", "verify.fraction=0"]) == 2
+    assert main(["verify", str(clean_pack), "verify.seed=1"]) == 2  # no key and no verify.unsigned=true
+    assert not (clean_pack / "verification").exists()  # refused before any compute, nothing written
+
+
+def test_the_verdict_is_signed_bound_to_the_manifest_and_read_by_score(pack, verifier_key):
+    """A fresh pack (as `make demo` leaves one) verifies; the verdict names the manifest sha256, the draw seed,
+    the drawn triples and the outcome under the verifier's signature; `harness score`'s pack reader accepts
+    it with the verifier's public key listed, and refuses it once the pack changes."""
+    from harness.errors import HarnessError
+    from harness.pack.hashing import sha256_file
+    from harness.points.inputs import PackRef
+    from harness.points.packs import accepted_keys, read_pack
+    from harness.signing.keys import check
+
+    code, report = verify(pack, "verify.samples=4")
+    assert code == 0
+    st = report["statement"]
+    assert st["manifest_sha256"] == sha256_file(pack / "manifest.json") and st["verdict"] == "PASS" and st["draw"]["seed"] == 11
+    assert st["draw"]["triples"] == [[t["benchmark"], t["sample_id"], t["run"]] for t in report["draw"]["triples"]]
+    keys = accepted_keys([str(verifier_key[1])], pack)
+    assert check(st, report["signature"], keys) is None
+    cfg = {"require_verified": True}
+    ev = read_pack(PackRef(path=str(pack)), pack.parent, cfg, keys, pack, "packs.0")
+    assert ev.scores and ev.info["verdict"]["verdict"] == "PASS"
+    summary = json.loads((pack / "summary.json").read_text())
+    next(iter(summary["benchmarks"].values()))["mean"] = 99.0
+    (pack / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(HarnessError, match="differ from its manifest"):
+        read_pack(PackRef(path=str(pack)), pack.parent, cfg, keys, pack, "packs.0")
 
 
 def test_a_forged_output_with_a_rebuilt_manifest_is_caught_by_the_rerun(pack):
