@@ -137,6 +137,7 @@ class RunSettingsCfg(_Strict):
 class DataCfg(_Strict):
     source: Literal["hub", "mirror", "sample"] | None = None
     root: str | None = None
+    allow_unpinned: bool = False
 
 
 class JudgeGroupCfg(_Strict):

@@ -166,7 +166,12 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
     from harness.engines.chat import TokenizerChat
     from harness.verify.rerun import load_run_benchmarks, prompt_problems, rebuild_samples, rerun_triples
 
-    benchmarks = load_run_benchmarks(run_spec, rerunnable)
+    used: list[dict[str, Any]] = []
+    benchmarks = load_run_benchmarks(run_spec, rerunnable, used)
+    from harness.benchmarks.pins import check_same_data
+
+    check_same_data(pack, manifest.get("datasets"), used)  # the items the run scored, before any rendering or engine
+    report["data"] = {"compared": sorted({f"{u['id']} ({u.get('config') or 'default'})" for u in used})}
     renderer = TokenizerChat.for_model(run_spec.model)
     samples = rebuild_samples(run_spec, benchmarks, renderer)
     prompt_probs = prompt_problems(records, samples)

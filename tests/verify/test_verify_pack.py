@@ -368,3 +368,20 @@ def test_a_version_1_pack_still_verifies(pack):
     write_manifest(pack, **{k: manifest[k] for k in ("run_id", "engine", "datasets", "settings")})
     code, report = verify(pack, "verify.fraction=0.5")
     assert code == 0 and report["verdict"] == "PASS", report["reasons"]
+
+
+def test_the_verifiers_data_is_compared_with_the_runs_before_any_engine(pack, monkeypatch, capsys):
+    """A dataset file whose hash differs from the run's manifest: exit 2 naming the file, no engine, no verdict."""
+    import harness.engines.factory as engines
+    from harness.cli import main
+
+    m = json.loads((pack / "manifest.json").read_text())
+    d = next(x for x in m["datasets"] if x["files"])
+    path = sorted(d["files"])[0]
+    d["files"][path] = "0" * 64
+    (pack / "manifest.json").write_text(json.dumps(m))
+    monkeypatch.setattr(engines, "make_engine", lambda *a, **k: pytest.fail("an engine started"))
+    assert main(["verify", str(pack), "verify.seed=1", f"verify.key={_KEY[0]}"]) == 2
+    err = capsys.readouterr().err
+    assert "not the run's" in err and path.rsplit("/", 1)[-1] in err and d["id"] in err
+    assert not list((pack / "verification").glob("*.json")) if (pack / "verification").exists() else True
