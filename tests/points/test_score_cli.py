@@ -186,3 +186,24 @@ def test_a_directory_of_someone_elses_files_is_never_written_into(example, tmp_p
         run(example / "phase1-teams.yaml", theirs)
     assert err.value.field == "scoring.out"
     assert (theirs / "scores.csv").read_text() == "their own table\n" and sorted(p.name for p in theirs.iterdir()) == ["scores.csv"]
+
+
+def test_user_points_scale_to_the_top_eligible_team_unless_told_otherwise(example, tmp_path):
+    """Team F (ineligible) rated highest: by default Team A, the top ranked team, still gets 25 and Team F is
+    shown capped at 25; with user.top=all every team scales to Team F's sum."""
+    rows = list(csv.DictReader(open(example / "users.csv")))
+    for r in rows:
+        if r["team"] == "Team F":
+            r["rating"] = "5"  # 49 × 5 = 245 > Team A's 125
+    with open(example / "users.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    run(example / "phase1-teams.yaml", tmp_path / "e")
+    doc = json.loads((tmp_path / "e" / "scores.json").read_text())
+    users = {t["team"]: t["sections"]["user"] for t in doc["teams"]}
+    assert table(tmp_path / "e")["Team A"]["user"] == 25.0 and users["Team F"]["points"] == 25.0
+    assert users["Team F"]["capped_from"] == pytest.approx(25 * 245 / 125) and users["Team A"]["top_over"] == "eligible"
+    run(example / "phase1-teams.yaml", tmp_path / "a", "scoring.user.top=all")
+    assert table(tmp_path / "a")["Team A"]["user"] == pytest.approx(round(25 * 125 / 245, 1))
+    assert table(tmp_path / "a")["Team F"]["user"] == 25.0
