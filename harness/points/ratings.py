@@ -1,6 +1,7 @@
 """The expert and user sheets, read into checked cells. The expert sheet may be long (evaluator, team,
 criterion, score: a row per criterion) or wide (evaluator, team, then a column per criterion, optionally a
-total that must equal their sum: a row per evaluator and team, as offices keep it). Every team of the teams
+total that must equal their sum: a row per evaluator and team, as offices keep it); the user sheet long
+(user, team, rating) or wide (user, then a column per team). Every team of the teams
 file must appear in every sheet; duplicated rows and cells are refused, never summed twice."""
 
 from __future__ import annotations
@@ -80,19 +81,31 @@ def read_experts(path: Path, teams: TeamNames, criteria: dict[str, float], encod
 
 
 def read_users(path: Path, teams: TeamNames, lo: int, hi: int, encoding: str) -> UserSheet:
-    sheet = sheets.read(path, ("user", "team", "rating"), encoding=encoding)
+    """Long (user, team, rating: a row per rating) or wide (user, then a column per team: a row per user)."""
+    by_key = teams.by_key()
+    sheet = sheets.read(path, ("user",), ("team", "rating", *by_key), encoding=encoding)
+    long = {"team", "rating"} <= set(sheet.columns)
+    if not long and not all(k in sheet.columns for k in by_key):
+        wide_ish = any(k in sheet.columns for k in by_key) and "team" not in sheet.columns
+        missing = [n for k, n in by_key.items() if k not in sheet.columns] if wide_ish else [c for c in ("team", "rating") if c not in sheet.columns]
+        raise DataError(f"neither a long sheet (user, team, rating) nor a wide one (user, then a column per team): "
+                        f"missing column(s) {missing}; the header has {sheet.columns}", file=path, field="header")
     ratings: dict[str, dict[str, float]] = {t: {} for t in teams.names}
     first: dict[tuple[str, str], int] = {}
     spelling: dict[str, str] = {}
     for r in sheet.rows:
         c = r.cells
-        team = teams.match(c["team"], Where.cell(path, r.number, "team"))
         user = validate.text(c["user"], Where.cell(path, r.number, "user"), "user")
         user = spelling.setdefault(key(user), user)
-        rating = validate.bounded(c["rating"], Where.cell(path, r.number, "rating"), "rating", lo, hi, whole=True)
-        if (key(user), team) in first:
-            raise DataError(f"user {user} rated {team} twice (first in row {first[(key(user), team)]})", file=path, field=f"row {r.number}, rating")
-        first[(key(user), team)] = r.number
-        ratings[team][user] = rating
+        if long:
+            cells = [(teams.match(c["team"], Where.cell(path, r.number, "team")), c["rating"], "rating")]
+        else:  # a blank is refused: a user who did not rate every team belongs in the long layout
+            cells = [(name, c[k], name) for k, name in by_key.items()]
+        for team, value, column in cells:
+            rating = validate.bounded(value, Where.cell(path, r.number, column), "rating", lo, hi, whole=True)
+            if (key(user), team) in first:
+                raise DataError(f"user {user} rated {team} twice (first in row {first[(key(user), team)]})", file=path, field=f"row {r.number}, {column}")
+            first[(key(user), team)] = r.number
+            ratings[team][user] = rating
     teams.all_present({t for t, us in ratings.items() if us}, Where(path, "team"), "user")
-    return UserSheet(ratings, sheet.describe())
+    return UserSheet(ratings, {**sheet.describe(), "layout": "long" if long else "wide"})

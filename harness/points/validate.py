@@ -130,6 +130,10 @@ class TeamNames:
                                   file=teams_file, field=f"teams.{i}.name")
             self._by_key[key(n)] = n
 
+    def by_key(self) -> dict[str, str]:
+        """Each team's compared form (`key`) → its name: how a sheet's column headers find the teams."""
+        return dict(self._by_key)
+
     def match(self, value: Any, where: Where) -> str:
         name = text(value, where, "team")
         if key(name) not in self._by_key:

@@ -178,7 +178,17 @@ def _plain_scores_as_csv_with_bom(ex):
     (ex / "phase1-teams.yaml").write_text(yaml.safe_dump(d, allow_unicode=True))
 
 
+def _wide_users(ex):
+    """A row per user, a column per team (as the office's survey export gives it), teams in another order."""
+    by_user: dict[str, dict[str, str]] = {}
+    for user, team, rating in rows(ex / "users.csv")[1:]:
+        by_user.setdefault(user, {})[team] = rating
+    teams = ["Team B", "Team A", "Team C", "Team D", "Team E", "Team F"]
+    write_rows(ex / "users.csv", [["사용자", *[t.upper() for t in teams]]] + [[u, *[r[t] for t in teams]] for u, r in by_user.items()])
+
+
 READ = {
+    "wide-user-sheet-korean-header": _wide_users,
     "utf8-bom": _bom,
     "cp949-korean-headers-declared": _cp949_declared,
     "crlf-trailing-empty-rows": _crlf_and_trailing_empty_rows,
@@ -307,7 +317,11 @@ REFUSED = {
     "team-missing-from-expert-sheet": (_drop_team("experts.csv", "Team D"), "experts.csv", r"team", r"\['Team D'\] have no rows in the expert sheet"),
     "evaluator-missing-a-criterion": (lambda ex: write_rows(ex / "experts.csv", rows(ex / "experts.csv")[:-1]), "experts.csv", r"evaluator E10, team Team F", r"did not score Team F on \['ripple'\]"),
     "unknown-criterion": (lambda ex: edit(ex / "experts.csv", 2, 2, "impact"), "experts.csv", r"row 2, criterion", r"unknown criterion 'impact'"),
-    "missing-column": (lambda ex: edit(ex / "users.csv", 1, 2, "score"), "users.csv", r"row 1", r"missing column\(s\) \['rating'\]"),
+    "missing-column": (lambda ex: edit(ex / "users.csv", 1, 2, "score"), "users.csv", r"header", r"missing column\(s\) \['rating'\]"),
+    "missing-user-column": (lambda ex: edit(ex / "users.csv", 1, 0, "name"), "users.csv", r"row 1", r"missing column\(s\) \['user'\]"),
+    "wide-user-sheet-missing-a-team": (lambda ex: (_wide_users(ex), write_rows(ex / "users.csv", [r[:-1] for r in rows(ex / "users.csv")])),
+                                       "users.csv", r"header", r"missing column\(s\) \['Team F'\]"),
+    "wide-user-sheet-blank-cell": (lambda ex: (_wide_users(ex), edit(ex / "users.csv", 5, 3, "")), "users.csv", r"row 5, Team C", r"rating is empty"),
     "duplicate-header": (lambda ex: edit(ex / "users.csv", 1, 0, "team"), "users.csv", r"row 1, column 2", r"'team' appears twice"),
     "value-beyond-header": (lambda ex: write_rows(ex / "users.csv", rows(ex / "users.csv")[:3] + [["U02", "Team C", "3", "oops"]] + rows(ex / "users.csv")[3:]), "users.csv", r"row 4, column 4", r"beyond the header"),
     "wide-total-mismatch": (_wide_bad_total, "experts.csv", r"row 4, total", r"not the sum"),
