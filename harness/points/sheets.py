@@ -29,7 +29,8 @@ ALIASES: dict[str, str] = {
     "출처": "source",
     "합계": "total", "총점": "total", "sum": "total",
 }
-ENCODINGS = ("utf-8", "cp949")  # what `encoding:` may say; UTF-8 files (with or without a BOM) are always read
+ENCODINGS = ("utf-8", "cp949")
+TITLE_ROWS = 5  # non-blank rows above the header (titles, dates, notes) looked past to find it  # what `encoding:` may say; UTF-8 files (with or without a BOM) are always read
 
 
 def key(text: str) -> str:
@@ -116,10 +117,12 @@ def read(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = (), 
         raise DataError("holds NUL bytes: not a CSV text file (UTF-16 without a BOM?); save it as 'CSV UTF-8 (쉼표로 분리)'", file=path)
     text, used = decode(path, data, encoding)
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(next((ln for ln in text.splitlines() if ln.strip(" ,;\t")), ""))))
-    # The header is the first row with any text (rows above it, blank in Excel, are skipped).
-    start = next((i for i, rec in enumerate(records) if any(clean(c) for c in rec)), None)
-    if start is None:
+    # The header is the first row with every required column; rows above it (blank, or a title such as
+    # "2026년 1차 평가 결과" that offices put over a table) are skipped. They cannot be data: no header yet.
+    filled = [i for i, rec in enumerate(records) if any(clean(c) for c in rec)]
+    if not filled:
         raise DataError("the file is empty (no header row)", file=path, field="row 1")
+    start = next((i for i in filled[:TITLE_ROWS + 1] if set(required) <= {ALIASES.get(key(c), key(c)) for c in records[i]}), filled[0])
     header_row = start + 1
     wanted = set(required) | set(optional)
     columns: list[str] = []

@@ -91,7 +91,7 @@ def not_fractions(values: list[float], where: Where) -> None:
 def text(value: Any, where: Where, what: str) -> str:
     t = "" if value is None else str(value).strip()
     if not t:
-        raise where.error(f"{what} is empty")
+        raise where.error(f"{what} is empty" + (" (a merged cell? every row needs its own value)" if where.field.startswith("row ") else ""))
     return t
 
 

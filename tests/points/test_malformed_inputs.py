@@ -187,7 +187,22 @@ def _wide_users(ex):
     write_rows(ex / "users.csv", [["사용자", *[t.upper() for t in teams]]] + [[u, *[r[t] for t in teams]] for u, r in by_user.items()])
 
 
+def _title_rows_above_header(ex):
+    t = rows(ex / "experts.csv")
+    write_rows(ex / "experts.csv", [["2026년 1차 전문가 평가 결과", "", "", ""], ["작성일: 2026-01-09", "", "", ""], ["", "", "", ""]] + t)
+
+
+def _merged_evaluator_cells(ex):
+    """Excel's merged cells export the value in the first row only."""
+    t = rows(ex / "experts.csv")
+    for i in range(len(t) - 1, 1, -1):
+        if t[i][0] == t[i - 1][0] and t[i][1] == t[i - 1][1]:
+            t[i][0] = ""
+    write_rows(ex / "experts.csv", t)
+
+
 READ = {
+    "title-rows-above-the-header": _title_rows_above_header,
     "wide-user-sheet-korean-header": _wide_users,
     "utf8-bom": _bom,
     "cp949-korean-headers-declared": _cp949_declared,
@@ -297,6 +312,7 @@ REFUSED = {
     "blank-expert-score": (lambda ex: edit(ex / "experts.csv", 9, 3, ""), "experts.csv", r"row 9, score", r"empty"),
     "blank-rating": (lambda ex: edit(ex / "users.csv", 12, 2, " "), "users.csv", r"row 12, rating", r"empty"),
     "blank-user-id": (lambda ex: edit(ex / "users.csv", 12, 0, ""), "users.csv", r"row 12, user", r"user is empty"),
+    "merged-evaluator-cells": (_merged_evaluator_cells, "experts.csv", r"row 3, evaluator", r"evaluator is empty \(a merged cell"),
     "blank-team": (lambda ex: edit(ex / "users.csv", 13, 1, ""), "users.csv", r"row 13, team", r"team is empty"),
     "percent-expert-score": (lambda ex: edit(ex / "experts.csv", 3, 3, "85%"), "experts.csv", r"row 3, score", r"percent sign"),
     "comma-decimal": (lambda ex: edit(ex / "experts.csv", 4, 3, "8,5"), "experts.csv", r"row 4, score", r"comma.*decimal point"),
