@@ -405,3 +405,30 @@ def test_a_missing_sheet_with_allow_partial_marks_every_output_provisional(ex, t
     for name in ("scores.csv", "steps.csv"):
         assert all(r["status"].startswith("PROVISIONAL") for r in csv.DictReader(open(out / name)))
     assert doc["table"][0]["user"] is None and doc["table"][0]["total"] == pytest.approx(65.2)
+
+
+# ---- the class, not the examples: seeded random cells from what offices type ---------------------------------
+
+TYPED = ["", " ", "nan", "NaN", "inf", "-inf", "1e400", "-0", "0", "1", "5", "5.0", "３", "85%", "8,5", "#N/A", "#DIV/0!",
+         "1e-300", "TRUE", "１０", "7.25", "15.0000001", "-1", "101", "Team A", "team  b", "Ｔｅａｍ Ｃ", "Team Z", "합계",
+         "\u200b", "\ufeff5", "E01", "U01", "strategy", "RESULTS", "8.7점", "=8.5", "'3"]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_any_typed_cell_is_refused_by_file_and_row_or_scored_in_range(ex, tmp_path, seed):
+    import random
+
+    rng = random.Random(seed)
+    name = rng.choice(["experts.csv", "users.csv"])
+    t = rows(ex / name)
+    for _ in range(rng.choice([1, 1, 2, 3])):
+        t[rng.randrange(1, len(t))][rng.randrange(len(t[0]))] = rng.choice(TYPED)
+    write_rows(ex / name, t)
+    out = tmp_path / "out"
+    try:
+        run(ex, out)
+    except HarnessError as err:
+        assert err.exit_code == 2 and str(err.file).endswith(name) and err.field, (err.file, err.field)
+        assert not out.exists()
+    else:
+        check_outputs(out)
