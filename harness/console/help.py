@@ -52,8 +52,10 @@ COMMANDS: dict[str, CommandHelp] = {
         config="score",
         groups=("scoring",),
         exit_codes=((0, "the table was written"), (2, "bad input: a teams file, score sheet, pack or verdict")),
-        examples=("harness score configs/scoring/examples/phase1-teams.yaml",),
-        notes=("Outputs go next to the teams file (TEAMS-scores/) unless scoring.out=DIR is given.",),
+        examples=("harness score configs/scoring/examples/phase1-teams.yaml scoring=phase1-example",),
+        notes=("Outputs go next to the teams file (TEAMS-scores/) unless scoring.out=DIR is given.",
+               "A pack counts only through a PASS verdict for its current manifest, signed by a key in scoring.accepted_keys "
+               "(phase1-example accepts the key of the shipped example).",),
     ),
     "lineage": CommandHelp(
         summary="Test from the weights whether a component of a checkpoint was derived from a reference model.",
