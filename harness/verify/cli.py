@@ -137,7 +137,7 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
                               "manifest_sha256": sha256_file(pack / layout.MANIFEST),
                               "run": {"engine": (manifest.get("engine") or {}).get("engine"), "batch_invariant": bool((manifest.get("engine") or {}).get("batch_invariant")),
                                       "repeats": spec_doc.get("repeats"), "seed": spec_doc.get("seed")},
-                              "verifier": {**{k: v[k] for k in ("seed", "fraction", "samples", "epsilon", "ll_tolerance", "batch_invariant", "diagnose", "key", "unsigned")},
+                              "verifier": {**{k: v[k] for k in ("seed", "fraction", "samples", "epsilon", "ll_tolerance", "batch_invariant", "diagnose", "unsigned")},
                                            "policy": pol, "model_path": run_spec.model.path}}
     from harness.benchmarks.factory import capabilities
 
