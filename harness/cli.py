@@ -17,6 +17,8 @@ COMMANDS = {
     "verify": ("harness.verify.cli", "re-run a random subset of an evidence pack and give a PASS/FAIL verdict"),
     "score": ("harness.points.cli", "turn verified results and ratings into the phase evaluation's points"),
     "lineage": ("harness.lineage.cli", "test whether a checkpoint was derived from a reference model"),
+    "keys": ("harness.signing.cli", "make a verifier's Ed25519 key pair (keys new): verdicts are signed with it"),
+    "receipt": ("harness.pack.receipt", "print a pack's submission receipt: run id, manifest sha256, model hashes"),
 }
 
 USAGE = "usage: harness <command> [args…] [key=value overrides…]\n\ncommands:\n" + "\n".join(

@@ -94,11 +94,16 @@ class DatasetResolver:
             self.used.append(use)
             return original(path, name, **kwargs)
         if self.data.source == "hub":
+            from harness.benchmarks.pins import loaded_files
+
             ref = self.pinned.get(path)
             if ref and ref.revision and "revision" not in kwargs:
                 kwargs["revision"] = ref.revision
-            self.used.append(DatasetUse(id=path, config=name, source="hub", revision=kwargs.get("revision")))
-            return original(path, name, **kwargs)
+            # The commit actually read, even for an unpinned head (data.allow_unpinned): pinned at load time.
+            kwargs["revision"] = _commit_of(path, kwargs.get("revision"))
+            loaded = original(path, name, **kwargs)
+            self.used.append(DatasetUse(id=path, config=name, source="hub", revision=kwargs.get("revision"), files=loaded_files(loaded)))
+            return loaded
         files = self.local_files(path, name)
         for f in files.values():
             if f.suffix == ".jsonl":
@@ -149,6 +154,19 @@ class DatasetResolver:
             yield self
         finally:
             datasets.load_dataset = original
+
+
+def _commit_of(dataset_id: str, revision: str | None) -> str | None:
+    """The hub's commit sha for `revision` (a branch, tag or sha; None: the default branch). Offline, or
+    without access, the revision as given: the files' hashes still identify what was read."""
+    if revision and len(revision) == 40 and all(c in "0123456789abcdef" for c in revision):
+        return revision
+    try:
+        from huggingface_hub import HfApi
+
+        return HfApi().dataset_info(dataset_id, revision=revision).sha or revision
+    except Exception:  # offline, gated, or the hub is unreachable: keep what the config said
+        return revision
 
 
 def _mirror_revisions(root: Path | None) -> dict[tuple[str, str], str]:

@@ -137,6 +137,7 @@ class RunSettingsCfg(_Strict):
 class DataCfg(_Strict):
     source: Literal["hub", "mirror", "sample"] | None = None
     root: str | None = None
+    allow_unpinned: bool = False
 
 
 class JudgeGroupCfg(_Strict):
@@ -175,6 +176,8 @@ class VerifySettingsCfg(_Strict):
     rescore: bool = True  # re-score every record from its recorded output before any engine (no model needed)
     receipt: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")  # the manifest sha256 the team handed over on submission
     received_at: str | None = None  # when that receipt was received (ISO 8601): the seed must be drawn after it
+    key: str | None = None  # the verifier's Ed25519 private key (`harness keys new`): signs the verdict
+    unsigned: bool = False  # true: no key, a verdict `harness score` does not accept (trials, debugging)
     policy: PolicyCfg = Field(default_factory=PolicyCfg)
 
 
@@ -215,6 +218,7 @@ class ExpertPoints(SectionPoints):
 class UserPoints(SectionPoints):
     min_rating: int = 1
     max_rating: int = 5
+    top: Literal["eligible", "all"] = "eligible"  # whose sum the points scale to (docs/scoring.md: the annex's reading)
 
 
 class IndependenceCfg(_Strict):
@@ -227,6 +231,8 @@ class ScoringCfg(_Strict):
 
     name: str
     require_verified: bool = True
+    accepted_keys: list[str] = Field(default_factory=list)  # verifiers' public keys (ed25519:… or .pub files)
+    allow_partial: bool = False  # a missing expert or user sheet: an error, or a table marked PROVISIONAL
     out: str | None = None
     rounding: int = Field(1, ge=0)  # decimals of every published figure
     nia: NiaPoints

@@ -95,6 +95,7 @@ class ModelSpec:
 class DataSpec:
     source: str  # hub | mirror | sample
     root: Path | None
+    allow_unpinned: bool = False  # hub data at a benchmark without a pinned revision: refused unless true
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ def build_run_spec(cfg: DictConfig, choices: dict[str, str] | None = None) -> Ru
     if not out.is_absolute():
         out = Path.cwd() / out
     return RunSpec(
-        suite=suite.name, benchmarks=benchmarks, model=model, data=DataSpec(source=source, root=Path(root) if root else None),
+        suite=suite.name, benchmarks=benchmarks, model=model, data=DataSpec(source=source, root=Path(root) if root else None, allow_unpinned=bool(c.data.allow_unpinned)),
         repeats=run.repeats, seed=run.seed, logprobs=run.logprobs, max_samples=run.max_samples, max_in_flight=run.max_in_flight,
         scoring_workers=_scoring_workers(run.scoring_workers), out_dir=out, judge_model=judge_model, run_id=run_id, config=resolved,
     )

@@ -52,8 +52,10 @@ COMMANDS: dict[str, CommandHelp] = {
         config="score",
         groups=("scoring",),
         exit_codes=((0, "the table was written"), (2, "bad input: a teams file, score sheet, pack or verdict")),
-        examples=("harness score configs/scoring/examples/phase1-teams.yaml",),
-        notes=("Outputs go next to the teams file (TEAMS-scores/) unless scoring.out=DIR is given.",),
+        examples=("harness score configs/scoring/examples/phase1-teams.yaml scoring=phase1-example",),
+        notes=("Outputs go next to the teams file (TEAMS-scores/) unless scoring.out=DIR is given.",
+               "A pack counts only through a PASS verdict for its current manifest, signed by a key in scoring.accepted_keys "
+               "(phase1-example accepts the key of the shipped example).",),
     ),
     "lineage": CommandHelp(
         summary="Test from the weights whether a component of a checkpoint was derived from a reference model.",
@@ -63,6 +65,22 @@ COMMANDS: dict[str, CommandHelp] = {
         groups=("lineage",),
         examples=("harness lineage /ckpt/candidate /refs/open-model",),
         details="harness.lineage.cli:USAGE",
+    ),
+    "keys": CommandHelp(
+        summary="Make a verifier's Ed25519 key pair: the private key signs `harness verify`'s verdicts, the public key "
+                "goes into the scoring config's accepted_keys.",
+        usage="harness keys new [DIR] [name=NAME]",
+        config="",
+        exit_codes=((0, "the key pair was written"), (2, "bad usage, or a key file of that name exists (never overwritten)")),
+        examples=("harness keys new ~/.config/harness/keys name=tta-2026",),
+    ),
+    "receipt": CommandHelp(
+        summary="Print a pack's submission receipt (run id, manifest sha256, model hashes) as JSON, to hand over with "
+                "the scores; `harness score` checks the pack against it (teams.yaml: packs: [{path: …, receipt: …}]).",
+        usage="harness receipt PACK",
+        config="",
+        exit_codes=((0, "printed"), (2, "not a finished evidence pack")),
+        examples=("harness receipt results/nia-team-a > nia-team-a.receipt.json",),
     ),
 }
 
@@ -117,12 +135,13 @@ def render(command: str) -> str:
             opts = _options(g)
             lines.append(f"  {g:<8} {', '.join(opts) if opts else '(see configs/' + g + ')'}")
         lines.append("")
-    keys: list[tuple[str, str]] = []
-    _keys(compose(h.config, []), "", 2, keys)
-    lines.append("keys (key=value; the defaults shown; `+key=value` adds a key the config lacks):")
-    width = min(max(len(k) for k, _ in keys), 44)
-    lines += [f"  {k:<{width}} {v}" for k, v in keys]
-    lines.append("")
+    if h.config:  # commands without settings (keys, receipt) list none
+        keys: list[tuple[str, str]] = []
+        _keys(compose(h.config, []), "", 2, keys)
+        lines.append("keys (key=value; the defaults shown; `+key=value` adds a key the config lacks):")
+        width = min(max(len(k) for k, _ in keys), 44)
+        lines += [f"  {k:<{width}} {v}" for k, v in keys]
+        lines.append("")
     if h.flags:
         lines.append("flags:")
         lines += [f"  {f:<16} {d}" for f, d in h.flags]

@@ -10,8 +10,9 @@ from harness.config.schema import ScoreCfg
 from harness.paths import CONFIG_DIR
 from harness.errors import ConfigError
 from harness.points.compute import score_all
+from harness.points.gather import gather
 from harness.points.inputs import load_teams_file
-from harness.points.output import print_table, write_outputs
+from harness.points.output import check_ranges, print_table, write_outputs
 
 USAGE = "usage: harness score <teams.yaml> [scoring.require_verified=false] [scoring.out=DIR]"
 
@@ -24,15 +25,18 @@ def main(argv: list[str]) -> int:
     if not teams_path.is_file():
         raise ConfigError("teams file not found", file=teams_path)
     overrides = [a for a in argv if "=" in a]
-    cfg = validated("score", overrides, ScoreCfg, {"scoring": str(_scoring_file(overrides))})["scoring"]
+    scoring_file = _scoring_file(overrides)
+    cfg = validated("score", overrides, ScoreCfg, {"scoring": str(scoring_file)})["scoring"]
     if cfg["global_common"]["benchmarks"] is None:  # the benchmark configs say which count for the section
         cfg["global_common"]["benchmarks"] = benchmarks_in_section("global_common")
     teams = load_teams_file(teams_path)
-    results = score_all(teams, teams_path, cfg)  # every check happens here: nothing is written before
+    inputs = gather(teams, teams_path, cfg, scoring_file)  # every input read and checked: nothing is written before
+    results = score_all(inputs, teams_path, cfg)
+    check_ranges(results)  # a bug, not an input, if this ever fires: exit 1 and nothing written
     # Next to its input (or scoring.out), never into whatever directory the command was started from.
     out = Path(cfg["out"]).resolve() if cfg["out"] else teams_path.parent / f"{teams_path.stem}-scores"
-    paths = write_outputs(results, cfg, out, {"teams_file": str(teams_path), "experts": teams.experts, "users": teams.users})
-    print_table(results, cfg)
+    paths = write_outputs(results, cfg, out, inputs)
+    print_table(results, cfg, provisional=inputs.missing_sheets)
     print("written: " + ", ".join(str(p) for p in paths))
     return 0
 

@@ -36,9 +36,10 @@ def trimmed_mean(values: Sequence[float]) -> float:
     return sum(inner) / len(inner)
 
 
-def user_points(sums: Mapping[str, float], points: float) -> dict[str, float]:
-    """The top team by summed ratings gets `points`; every other team points × its sum / the top sum."""
-    top = max(sums.values())
+def user_points(sums: Mapping[str, float], points: float, top: float | None = None) -> dict[str, float]:
+    """The top team by summed ratings gets `points`; every other team points × its sum / the top sum. `top`:
+    the sum to scale to, when it is taken over some teams only (the eligible ones)."""
+    top = max(sums.values()) if top is None else top
     return {team: points * s / top for team, s in sums.items()}
 
 

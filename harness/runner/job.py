@@ -30,6 +30,7 @@ from harness.pack.hashing import model_hashes
 from harness.records.store import RecordSink, RecordStore
 from harness.seeds import run_seed
 from harness.benchmarks.data import DatasetResolver
+from harness.benchmarks.pins import check_pins
 
 log = logging.getLogger("harness.run")
 
@@ -91,6 +92,7 @@ def run_job(spec: RunSpec, ui: Any = None) -> dict[str, Any]:
         check_model_path(spec.judge_model)
         check_tokenizer(spec.judge_model)
     judge_name = spec.model.name if spec.judge_model is None else spec.judge_model.name
+    check_pins(spec)  # before any data loads: no hub run at a moving head unless data.allow_unpinned=true
     resolver = DatasetResolver(spec.data, {d.id: d for b in spec.benchmarks for d in b.datasets})
     benchmarks = load_benchmarks(spec.benchmarks, resolver, judge_model=judge_name)
     model_info = {"path": spec.model.path, **(model_hashes(Path(spec.model.path), spec.model.tokenizer) if spec.model.path else {})}

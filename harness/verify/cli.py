@@ -26,7 +26,8 @@ from harness.verify.problems import Problem
 from harness.verify.report import write_report
 from harness.verify.tolerance import tolerance
 
-USAGE = "usage: harness verify <results/run_id> verify.seed=<int> [verify.fraction=0.05 | verify.samples=N] [model.path=…]"
+USAGE = ("usage: harness verify <results/run_id> verify.seed=<int> verify.key=<verifier.key> [verify.fraction=0.05 | verify.samples=N] [model.path=…]\n"
+         "(no key: verify.unsigned=true writes a verdict that `harness score` will not accept; `harness keys new` makes a key pair)")
 
 
 def _setup_differences(manifest: dict, model_cfg: dict, engine_info: dict | None, batch_invariant: bool) -> list[str]:
@@ -94,8 +95,16 @@ def _settings(argv: list[str]) -> tuple[Path, dict, Any]:
 
     overrides = [a for a in argv if a != positional[0]]
     checked = validated("verify", overrides, VerifyCfg, {"verify": str(CONFIG_DIR / "verify" / "default.yaml")})
-    cfg = OmegaConf.create(checked)
-    return pack, checked["verify"], cfg
+    v = checked["verify"]
+    if v["key"] is None and not v["unsigned"]:  # before any compute: a verdict nobody can rely on is a wasted run
+        raise ConfigError("no signing key: give verify.key=PATH (`harness keys new` makes one), or verify.unsigned=true "
+                          "for a verdict that `harness score` will not accept", file=CONFIG_DIR / "verify" / "default.yaml", field="verify.key")
+    if v["key"] is not None:
+        from harness.signing.keys import load_private
+
+        v["signing_key"] = load_private(Path(v["key"]).expanduser().resolve())
+    cfg = OmegaConf.create({k: (dict(x, signing_key=None) if k == "verify" else x) for k, x in checked.items()})
+    return pack, v, cfg
 
 
 def _diagnose(pack: Path, changed: dict, run_spec: Any, model_ok: bool, benches: set[str]) -> tuple[list[Problem], str | None]:
@@ -162,7 +171,7 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
                                           "matches": None if v["receipt"] is None else v["receipt"] == manifest_sha},
                               "run": {"engine": (manifest.get("engine") or {}).get("engine"), "batch_invariant": bool((manifest.get("engine") or {}).get("batch_invariant")),
                                       "repeats": spec_doc.get("repeats"), "seed": spec_doc.get("seed")},
-                              "verifier": {**{k: v[k] for k in ("seed", "fraction", "samples", "epsilon", "ll_tolerance", "batch_invariant", "diagnose", "rescore")},
+                              "verifier": {**{k: v[k] for k in ("seed", "fraction", "samples", "epsilon", "ll_tolerance", "batch_invariant", "diagnose", "rescore", "unsigned")},
                                            "policy": pol, "model_path": run_spec.model.path}}
     from harness.benchmarks.factory import capabilities
 
@@ -188,7 +197,7 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
         report["integrity"]["problems"] = [p.to_dict() for p in problems]
         report["verdict"] = "FAIL"
         report["reasons"] = [f"{len(problems)} integrity problem(s); nothing was re-run"] + [str(p) for p in problems[:20]]
-        return _finish(pack, report, ui)
+        return _finish(pack, report, ui, v.get("signing_key"))
     report["integrity"]["problems"] = [p.to_dict() for p in problems]
 
     # 2. Every record's prompts are the task's own rendering, every item of the task has its records, and every
@@ -199,7 +208,12 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
     from harness.verify.rerun import load_run_benchmarks, prompt_problems, rebuild_samples, rerun_triples
     from harness.verify.rescore import dropped_items, rescore_all
 
-    benchmarks = load_run_benchmarks(run_spec, rerunnable)
+    used: list[dict[str, Any]] = []
+    benchmarks = load_run_benchmarks(run_spec, rerunnable, used)
+    from harness.benchmarks.pins import check_same_data
+
+    check_same_data(pack, manifest.get("datasets"), used)  # the items the run scored, before any rendering or engine
+    report["data"] = {"compared": sorted({f"{u['id']} ({u.get('config') or 'default'})" for u in used})}
     renderer = TokenizerChat.for_model(run_spec.model)
     samples = rebuild_samples(run_spec, benchmarks, renderer)
     prompt_probs = prompt_problems(records, samples) + dropped_items(records, samples)
@@ -207,7 +221,7 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
     if prompt_probs and pol["fail_on_prompt_mismatch"]:
         report["verdict"] = "FAIL"
         report["reasons"] = [f"the recorded prompts or items of {len(prompt_probs)} benchmark(s) are not the task's; nothing was re-run"] + [str(p) for p in prompt_probs]
-        return _finish(pack, report, ui)
+        return _finish(pack, report, ui, v.get("signing_key"))
     count_tokens = renderer.count_tokens if renderer else None
     if v["rescore"]:
         with ScoringStage(benchmarks, samples, workers=run_spec.scoring_workers, count_tokens=count_tokens) as stage:
@@ -217,7 +231,7 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
         if rescore_probs and pol["fail_on_rescore"]:
             report["verdict"] = "FAIL"
             report["reasons"] = [f"{len(rescore_probs)} recorded score(s) do not follow from the recorded outputs; nothing was re-run"] + [str(p) for p in rescore_probs[:20]]
-            return _finish(pack, report, ui)
+            return _finish(pack, report, ui, v.get("signing_key"))
 
     # 3. The draw: a prefix of one seeded permutation per benchmark (nested across fractions).
     population = {b: [(r.sample_id, r.run) for r in recs] for b, recs in records.items()}
@@ -279,7 +293,7 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
                                     f"subset difference {subset.mean_difference:+.2f} points; tolerance: {tol.reason}"]
     if report["not_rerun"]:
         report["reasons"].append(f"{len(report['not_rerun'])} drawn interactive episode(s) integrity-checked only, not re-run")
-    return _finish(pack, report, ui)
+    return _finish(pack, report, ui, v.get("signing_key"))
 
 
 def _score(value: Any) -> float:
@@ -313,8 +327,8 @@ def _rerun(pack: Path, run_spec: Any, spec_doc: dict, triples: list, benchmarks:
                 judge_engine.close()
 
 
-def _finish(pack: Path, report: dict[str, Any], ui: Any) -> int:
-    path = write_report(pack, report)
+def _finish(pack: Path, report: dict[str, Any], ui: Any, key: Any = None) -> int:
+    path = write_report(pack, report, key)
     ui.out.print(f"{report['verdict']}: {report['reasons'][0]}", markup=False, highlight=False)
     for reason in report["reasons"][1:6]:
         ui.out.print(f"  {reason}", markup=False, highlight=False)

@@ -1,4 +1,6 @@
-"""The verdict, written inside the pack under verification/ as JSON and as readable Markdown."""
+"""The verdict, written inside the pack under verification/ as JSON and as readable Markdown. The JSON carries
+a `statement` (pack, manifest sha256, draw seed, drawn triples, outcome) signed with the verifier's Ed25519
+key: `harness score` trusts a verdict by that signature and the manifest it names, never by the file alone."""
 
 from __future__ import annotations
 
@@ -9,12 +11,27 @@ from typing import Any
 
 from harness.pack import layout
 
-REPORT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_VERSION = 2  # 2: signed statement
 
 
-def write_report(pack: Path, report: dict[str, Any]) -> Path:
+def statement(report: dict[str, Any]) -> dict[str, Any]:
+    """What the signature covers: enough to bind the verdict to one pack state and to re-derive the draw."""
+    v = report["verifier"]
+    triples = [[t["benchmark"], t["sample_id"], t["run"]] for t in (report.get("draw") or {}).get("triples", [])]
+    return {"kind": "harness-verdict", "version": 1, "created": report["created"], "pack": report["pack"],
+            "manifest_sha256": report["manifest_sha256"], "verdict": report["verdict"],
+            "draw": {"seed": v["seed"], "fraction": v["fraction"], "samples": v["samples"], "triples": triples},
+            "reasons": report["reasons"][:20]}
+
+
+def write_report(pack: Path, report: dict[str, Any], key: Any = None) -> Path:
+    """`key`: the verifier's Ed25519 private key; None writes an unsigned verdict (verify.unsigned=true only)."""
+    from harness.signing.keys import sign
+
     now = dt.datetime.now(dt.timezone.utc)
     report = {"schema_version": REPORT_SCHEMA_VERSION, "created": now.isoformat(timespec="seconds"), **report}
+    report["statement"] = statement(report)
+    report["signature"] = sign(report["statement"], key).to_dict() if key is not None else None
     out = pack / layout.VERIFICATION
     out.mkdir(exist_ok=True)
     stem = now.strftime("%Y%m%dT%H%M%SZ")
@@ -50,7 +67,9 @@ def _tolerance(r: dict[str, Any]) -> str:
 
 def markdown(r: dict[str, Any]) -> str:
     lines = [f"# Verification of `{r['pack']}`: **{r['verdict']}**", "",
-             f"Created {r['created']}. Manifest sha256 `{r.get('manifest_sha256')}` (hand this to whoever relies on the verdict).", ""]
+             f"Created {r['created']}. Manifest sha256 `{r.get('manifest_sha256')}` (hand this to whoever relies on the verdict).", "",
+             (f"Signed with Ed25519 key `{r['signature']['key_id']}` (`{r['signature']['public_key']}`)." if r.get("signature")
+              else "**Unsigned** (verify.unsigned=true): `harness score` does not accept this verdict."), ""]
     lines += ["## Why", ""] + [f"- {x}" for x in r["reasons"]] + [""]
     v, run = r["verifier"], r.get("run") or {}
     lines += ["## Settings", "", f"Seed {v['seed']}, " + (f"{v['samples']} triples" if v.get("samples") else f"fraction {v['fraction']}")

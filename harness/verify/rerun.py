@@ -16,12 +16,19 @@ from harness.verify.draw import Triple
 from harness.verify.problems import Problem
 
 
-def load_run_benchmarks(spec: RunSpec, names: set[str]) -> dict[str, Any]:
-    """The named benchmarks of the run, loaded as the run loaded them (tasks, data, checks)."""
+def load_run_benchmarks(spec: RunSpec, names: set[str], used: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The named benchmarks of the run, loaded as the run loaded them (tasks, data, checks). `used`, when
+    given, receives the datasets read with their files' hashes (as the run's manifest records them)."""
     from harness.benchmarks.data import DatasetResolver
     from harness.benchmarks.factory import load_benchmarks
 
     resolver = DatasetResolver(spec.data, {d.id: d for b in spec.benchmarks for d in b.datasets})
+    if used is not None:
+        try:
+            return load_benchmarks([b for b in spec.benchmarks if b.name in names], resolver,
+                                   judge_model=spec.model.name if spec.judge_model is None else spec.judge_model.name)
+        finally:
+            used += [u.to_dict() for u in resolver.used]
     judge_name = spec.model.name if spec.judge_model is None else spec.judge_model.name
     return load_benchmarks([b for b in spec.benchmarks if b.name in names], resolver, judge_model=judge_name)
 

@@ -42,7 +42,7 @@ def test_a_pack_with_agent_episodes_verifies_their_integrity(tmp_path, tiny_mode
     cfg = compose("run", ["suite=global_common", "data=sample", "model=tiny", "run.repeats=2", "+suite.only=[tau2,kobalt]",
                           "run.generation_override.max_tokens=8", f"out={tmp_path / 'p'}"])
     run_job(build_run_spec(cfg))
-    assert verify_main([str(tmp_path / "p"), "verify.seed=1", "verify.fraction=1.0"]) == 0
+    assert verify_main([str(tmp_path / "p"), "verify.seed=1", "verify.fraction=1.0", "verify.unsigned=true"]) == 0
     report = json.loads(next((tmp_path / "p" / "verification").glob("*.json")).read_text())
     assert report["integrity"]["problems"] == []
     assert {t["benchmark"] for t in report["not_rerun"]} == {"tau2"} and len(report["not_rerun"]) == 4

@@ -50,7 +50,7 @@ def test_a_judged_pack_verifies_with_the_judge_rerun(tmp_path, tiny_model_dir):
     cfg = compose("run", ["suite=global_common", "data=sample", "model=tiny", "judge=tiny_hf", "run.repeats=2",
                           "+suite.only=[hle]", "run.generation_override.max_tokens=8", SHORT_JUDGE[0], f"out={tmp_path / 'p'}"])
     run_job(build_run_spec(cfg))
-    assert verify_main([str(tmp_path / "p"), "verify.seed=3", "verify.fraction=1.0"]) == 0
+    assert verify_main([str(tmp_path / "p"), "verify.seed=3", "verify.fraction=1.0", "verify.unsigned=true"]) == 0
     report = json.loads(next((tmp_path / "p" / "verification").glob("*.json")).read_text())
     assert report["counts"]["identical"] == len(report["triples"]) == len(RecordStore(tmp_path / "p").load("hle")) == 2 * 12
     assert all(t["score_identical"] for t in report["triples"])

@@ -26,7 +26,8 @@ def example(tmp_path):
 
 
 def run(teams: Path, out: Path, *extra):
-    return main([str(teams), f"scoring.out={out}", *extra])
+    # phase1-example: the phase-1 rules, accepting the key that signed the example pack's verdict
+    return main([str(teams), f"scoring.out={out}", "scoring=phase1-example", *extra])
 
 
 def table(out: Path) -> dict[str, dict]:
@@ -53,7 +54,8 @@ def test_example_reproduces_the_published_phase1_figures(example, tmp_path):
     # unrounded values stay in the JSON; every input number is in steps.csv with its source
     assert doc["teams"][0]["sections"]["global_common"]["points"] == pytest.approx(14.406)
     steps = list(csv.DictReader(open(out / "steps.csv")))
-    assert any(s["team"] == "Team A" and s["section"] == "nia" and "pack nia-team-a (verified PASS)" in s["source"] for s in steps)
+    assert any(s["team"] == "Team A" and s["section"] == "nia" and "pack nia-team-a (verified PASS, signed" in s["source"] for s in steps)
+    assert doc["status"] == "FINAL" and all(s["status"] == "FINAL" for s in steps)
 
 
 def test_a_derived_component_makes_a_team_ineligible_but_shown(example, tmp_path):
@@ -94,8 +96,8 @@ def _bad(example, tmp_path, match: str, file_end: str):
 
 def test_rating_outside_1_to_5(example, tmp_path):
     _sheet_edit(example / "users.csv", 7, "rating", "6")
-    e = _bad(example, tmp_path, "rating 6 is not a whole number in 1–5", "users.csv")
-    assert e.field == "row 7"
+    e = _bad(example, tmp_path, "rating 6 is outside 1–5", "users.csv")
+    assert e.field == "row 7, rating"
 
 
 def test_fewer_than_three_experts(example, tmp_path):
@@ -108,19 +110,20 @@ def test_fewer_than_three_experts(example, tmp_path):
     assert e.field == "Team C"
 
 
-@pytest.mark.parametrize("value", [None, 0, -5])
-def test_missing_or_non_positive_target_score(example, tmp_path, value):
+@pytest.mark.parametrize("value, match", [(None, "empty"), (0, r"outside \(0, 100\]"), (-5, r"outside \(0, 100\]"),
+                                          (100.5, r"outside \(0, 100\]"), (float("nan"), "finite"), ("80%", "percent"), ("high", "not a number")])
+def test_missing_or_non_positive_target_score(example, tmp_path, value, match):
     doc = yaml.safe_load((example / "phase1-teams.yaml").read_text())
     doc["teams"][2]["individual"]["targets"]["bfcl_v4"] = value
     (example / "phase1-teams.yaml").write_text(yaml.safe_dump(doc))
-    e = _bad(example, tmp_path, "target score A for bfcl_v4", "phase1-teams.yaml")
+    e = _bad(example, tmp_path, f"target score A.*{match}", "phase1-teams.yaml")
     assert e.field == "teams.2.individual.targets.bfcl_v4"
 
 
 def test_team_in_a_sheet_but_not_in_teams_yaml(example, tmp_path):
     _sheet_edit(example / "experts.csv", 5, "team", "Team Z")
-    e = _bad(example, tmp_path, "team 'Team Z' is not in teams.yaml", "experts.csv")
-    assert e.field == "row 5"
+    e = _bad(example, tmp_path, "team 'Team Z' is not in the teams file", "experts.csv")
+    assert e.field == "row 5, team"
 
 
 def test_benchmark_missing_from_a_suite(example, tmp_path):
@@ -132,12 +135,10 @@ def test_benchmark_missing_from_a_suite(example, tmp_path):
     assert e.field == "teams.2"
 
 
-def test_pack_whose_verification_failed(example, tmp_path):
-    vdir = example / "packs" / "nia-team-a" / "verification"
-    (vdir / "20260120T000000Z.json").write_text(json.dumps({"schema_version": 1, "verdict": "FAIL", "created": "2026-01-20T00:00:00+00:00"}))
-    _bad(example, tmp_path, "newest verification is FAIL", "nia-team-a")
-    # the switch lets unverified packs count
-    assert run(example / "phase1-teams.yaml", tmp_path / "out2", "scoring.require_verified=false") == 0
+def test_unverified_packs_count_only_with_the_switch_and_say_so(example, tmp_path):
+    assert main([str(example / "phase1-teams.yaml"), f"scoring.out={tmp_path / 'o'}", "scoring.require_verified=false"]) == 0
+    steps = list(csv.DictReader(open(tmp_path / "o" / "steps.csv")))
+    assert any(s["section"] == "nia" and "unverified" in s["source"] for s in steps)
 
 
 def test_per_criterion_trimming_switch(example, tmp_path):
@@ -150,12 +151,12 @@ def test_per_criterion_trimming_switch(example, tmp_path):
 
 
 def test_cli_exit_codes_and_table(example, tmp_path):
-    ok = subprocess.run([sys.executable, "-m", "harness.cli", "score", str(example / "phase1-teams.yaml"), f"scoring.out={tmp_path / 'o'}"],
+    ok = subprocess.run([sys.executable, "-m", "harness.cli", "score", str(example / "phase1-teams.yaml"), f"scoring.out={tmp_path / 'o'}", "scoring=phase1-example"],
                         capture_output=True, text=True, cwd=REPO_ROOT)
     assert ok.returncode == 0, ok.stderr
     assert "Team A" in ok.stdout and "33.6" in ok.stdout and "90.2" in ok.stdout
     _sheet_edit(example / "users.csv", 3, "rating", "0")
-    bad = subprocess.run([sys.executable, "-m", "harness.cli", "score", str(example / "phase1-teams.yaml"), f"scoring.out={tmp_path / 'p'}"],
+    bad = subprocess.run([sys.executable, "-m", "harness.cli", "score", str(example / "phase1-teams.yaml"), f"scoring.out={tmp_path / 'p'}", "scoring=phase1-example"],
                          capture_output=True, text=True, cwd=REPO_ROOT)
     assert bad.returncode == 2 and "users.csv" in bad.stderr and "row 3" in bad.stderr
 
@@ -169,12 +170,12 @@ def test_scoring_imports_no_model_stack():
 def test_outputs_go_next_to_the_input_not_the_current_directory(example, tmp_path):
     elsewhere = tmp_path / "cwd"
     elsewhere.mkdir()
-    res = subprocess.run([sys.executable, "-m", "harness.cli", "score", str(example / "phase1-teams.yaml")],
+    res = subprocess.run([sys.executable, "-m", "harness.cli", "score", str(example / "phase1-teams.yaml"), "scoring=phase1-example"],
                          capture_output=True, text=True, cwd=elsewhere)
     assert res.returncode == 0, res.stderr
     assert (example / "phase1-teams-scores" / "scores.json").is_file()
     assert not any(elsewhere.iterdir())  # nothing written where the command was started
-    assert main([str(example / "phase1-teams.yaml")]) == 0  # a second time: its own directory, rewritten
+    assert main([str(example / "phase1-teams.yaml"), "scoring=phase1-example"]) == 0  # a second time: its own directory, rewritten
 
 
 def test_a_directory_of_someone_elses_files_is_never_written_into(example, tmp_path):
@@ -185,3 +186,24 @@ def test_a_directory_of_someone_elses_files_is_never_written_into(example, tmp_p
         run(example / "phase1-teams.yaml", theirs)
     assert err.value.field == "scoring.out"
     assert (theirs / "scores.csv").read_text() == "their own table\n" and sorted(p.name for p in theirs.iterdir()) == ["scores.csv"]
+
+
+def test_user_points_scale_to_the_top_eligible_team_unless_told_otherwise(example, tmp_path):
+    """Team F (ineligible) rated highest: by default Team A, the top ranked team, still gets 25 and Team F is
+    shown capped at 25; with user.top=all every team scales to Team F's sum."""
+    rows = list(csv.DictReader(open(example / "users.csv")))
+    for r in rows:
+        if r["team"] == "Team F":
+            r["rating"] = "5"  # 49 × 5 = 245 > Team A's 125
+    with open(example / "users.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    run(example / "phase1-teams.yaml", tmp_path / "e")
+    doc = json.loads((tmp_path / "e" / "scores.json").read_text())
+    users = {t["team"]: t["sections"]["user"] for t in doc["teams"]}
+    assert table(tmp_path / "e")["Team A"]["user"] == 25.0 and users["Team F"]["points"] == 25.0
+    assert users["Team F"]["capped_from"] == pytest.approx(25 * 245 / 125) and users["Team A"]["top_over"] == "eligible"
+    run(example / "phase1-teams.yaml", tmp_path / "a", "scoring.user.top=all")
+    assert table(tmp_path / "a")["Team A"]["user"] == pytest.approx(round(25 * 125 / 245, 1))
+    assert table(tmp_path / "a")["Team F"]["user"] == 25.0

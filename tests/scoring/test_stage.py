@@ -111,5 +111,5 @@ def test_run_and_verify_score_through_the_same_stage(tmp_path, monkeypatch, tiny
     run_job(build_run_spec(compose("run", ["model=tiny", "run.repeats=2", "run.max_samples=2", f"out={out}"])))
     recorded = len(calls)
     assert recorded == 2 * (2 * 5 + 2)  # haerae: 5 subtasks × 2 items, hrm8k_ksm: 2 items; two runs each
-    assert verify([str(out), "verify.seed=1", "verify.fraction=1.0"]) == 0
+    assert verify([str(out), "verify.seed=1", "verify.fraction=1.0", "verify.unsigned=true"]) == 0
     assert len(calls) == 2 * recorded  # every re-run triple was scored by the stage too

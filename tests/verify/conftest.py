@@ -13,6 +13,14 @@ from harness.runner.job import run_job
 
 
 @pytest.fixture(scope="session")
+def verifier_key(tmp_path_factory):
+    """The verifier's key pair (private, public): every verdict here is signed, as a real verifier's is."""
+    from harness.signing.keys import new_key_pair
+
+    return new_key_pair(tmp_path_factory.mktemp("keys"), "verifier")
+
+
+@pytest.fixture(scope="session")
 def clean_pack(tmp_path_factory, tiny_model_dir):
     out = tmp_path_factory.mktemp("verify") / "pack"
     cfg = compose("run", ["model=tiny", "run.repeats=3", "run.max_samples=2", f"out={out}"], return_hydra_config=True)
@@ -31,14 +39,14 @@ class Forger:
     """What a forger who knows the pack format does, with the harness's own code: edit, then reseal every
     derived file (hash indexes, runs, summary, lm-eval results, manifest) so integrity alone cannot tell."""
 
-    def __init__(self, pack):
-        self.pack = pack
+    def __init__(self, pack, key):
+        self.pack, self.key = pack, key
 
     def verify(self, *args):
         from harness.cli import main  # the command's error boundary: bad input is exit 2
 
         before = set((self.pack / "verification").glob("*.json"))
-        code = main(["verify", str(self.pack), "verify.seed=11", *args])
+        code = main(["verify", str(self.pack), "verify.seed=11", f"verify.key={self.key}", *args])
         new = set((self.pack / "verification").glob("*.json")) - before
         assert len(new) <= 1
         return code, (json.loads(new.pop().read_text()) if new else None)
@@ -64,5 +72,5 @@ class Forger:
 
 
 @pytest.fixture
-def forger(pack):
-    return Forger(pack)
+def forger(pack, verifier_key):
+    return Forger(pack, verifier_key[0])

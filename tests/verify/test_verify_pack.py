@@ -12,9 +12,17 @@ from harness.verify.cli import main as verify_main
 pytestmark = pytest.mark.slow
 
 
+_KEY: list = [None]  # the session's verifier key (tests/verify/conftest.py), set for each test below
+
+
+@pytest.fixture(autouse=True)
+def _verifier_key(verifier_key):
+    _KEY[0] = verifier_key[0]
+
+
 def verify(pack, *args):
     before = set((pack / "verification").glob("*.json"))
-    code = verify_main([str(pack), "verify.seed=11", *args])
+    code = verify_main([str(pack), "verify.seed=11", f"verify.key={_KEY[0]}", *args])
     (new,) = set((pack / "verification").glob("*.json")) - before  # names sort by second, not by order
     return code, json.loads(new.read_text())
 
@@ -45,7 +53,7 @@ def test_clean_pack_passes_and_originals_are_untouched(pack):
     before = pack_files(pack)
     code, report = verify(pack, "verify.fraction=0.3")
     assert code == 0 and report["verdict"] == "PASS"
-    assert report["pack"] and report["schema_version"] == 1
+    assert report["pack"] and report["schema_version"] == 2
     assert report["triples"] and all(t["divergence"]["kind"] in ("identical", "numeric-tie") for t in report["triples"])
     assert {t["benchmark"] for t in report["triples"]} == {"haerae", "hrm8k_ksm"}
     assert report["batch_invariant_env"] is None and report["verifier"]["batch_invariant"] is False
@@ -162,6 +170,35 @@ def test_usage_errors_exit_2(clean_pack, tmp_path):
     assert main(["verify", str(tmp_path / "nope"), "verify.seed=1"]) == 2
     assert main(["verify", str(clean_pack)]) == 2  # no seed drawn
     assert main(["verify", str(clean_pack), "verify.seed=1", "verify.fraction=0"]) == 2
+    assert main(["verify", str(clean_pack), "verify.seed=1"]) == 2  # no key and no verify.unsigned=true
+    assert not (clean_pack / "verification").exists()  # refused before any compute, nothing written
+
+
+def test_the_verdict_is_signed_bound_to_the_manifest_and_read_by_score(pack, verifier_key):
+    """A fresh pack (as `make demo` leaves one) verifies; the verdict names the manifest sha256, the draw seed,
+    the drawn triples and the outcome under the verifier's signature; `harness score`'s pack reader accepts
+    it with the verifier's public key listed, and refuses it once the pack changes."""
+    from harness.errors import HarnessError
+    from harness.pack.hashing import sha256_file
+    from harness.points.inputs import PackRef
+    from harness.points.packs import accepted_keys, read_pack
+    from harness.signing.keys import check
+
+    code, report = verify(pack, "verify.samples=4")
+    assert code == 0
+    st = report["statement"]
+    assert st["manifest_sha256"] == sha256_file(pack / "manifest.json") and st["verdict"] == "PASS" and st["draw"]["seed"] == 11
+    assert st["draw"]["triples"] == [[t["benchmark"], t["sample_id"], t["run"]] for t in report["draw"]["triples"]]
+    keys = accepted_keys([str(verifier_key[1])], pack)
+    assert check(st, report["signature"], keys) is None
+    cfg = {"require_verified": True}
+    ev = read_pack(PackRef(path=str(pack)), pack.parent, cfg, keys, pack, "packs.0")
+    assert ev.scores and ev.info["verdict"]["verdict"] == "PASS"
+    summary = json.loads((pack / "summary.json").read_text())
+    next(iter(summary["benchmarks"].values()))["mean"] = 99.0
+    (pack / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(HarnessError, match="differ from its manifest"):
+        read_pack(PackRef(path=str(pack)), pack.parent, cfg, keys, pack, "packs.0")
 
 
 def test_a_forged_output_with_a_rebuilt_manifest_is_caught_by_the_rerun(pack):
@@ -332,3 +369,20 @@ def test_a_log_prob_edited_in_the_tokens_file_fails_naming_its_record(pack):
     assert code == 1
     changed = [p["sample"] for p in probs if p["check"] == "records" and "changed" in p["message"]]
     assert changed == [f"{last['sample_id']} run {last['run']}"]
+
+
+def test_the_verifiers_data_is_compared_with_the_runs_before_any_engine(pack, monkeypatch, capsys):
+    """A dataset file whose hash differs from the run's manifest: exit 2 naming the file, no engine, no verdict."""
+    import harness.engines.factory as engines
+    from harness.cli import main
+
+    m = json.loads((pack / "manifest.json").read_text())
+    d = next(x for x in m["datasets"] if x["files"])
+    path = sorted(d["files"])[0]
+    d["files"][path] = "0" * 64
+    (pack / "manifest.json").write_text(json.dumps(m))
+    monkeypatch.setattr(engines, "make_engine", lambda *a, **k: pytest.fail("an engine started"))
+    assert main(["verify", str(pack), "verify.seed=1", f"verify.key={_KEY[0]}"]) == 2
+    err = capsys.readouterr().err
+    assert "not the run's" in err and path.rsplit("/", 1)[-1] in err and d["id"] in err
+    assert not list((pack / "verification").glob("*.json")) if (pack / "verification").exists() else True
