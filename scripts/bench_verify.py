@@ -2,7 +2,8 @@
 """What verification costs: verifying a fraction f of a pack's (benchmark, sample, run) triples should cost
 about f × the run's generation plus one engine start (issue 3). Side by side in one invocation: a five-run
 job (timing its request execution), then `harness verify` at several fractions, timing the engine start,
-the re-run, and the whole command (integrity checks, task loading and the report included).
+the re-run, the teacher-forced check of the drawn outputs (issue 14: its cost as a ratio to the re-run),
+and the whole command (integrity checks, re-scoring every record, task loading and the report included).
 
     python scripts/bench_verify.py --model tiny --fractions 0.05 0.2 0.5 1.0 --repeat 3
 """
@@ -55,25 +56,30 @@ def main() -> None:
 
         rows = []
         for f in args.fractions:
-            starts, reruns, totals = [], [], []
+            starts, reruns, forced, totals = [], [], [], []
             for _ in range(args.repeat):
                 s0, r0 = len(starts), len(reruns)
                 mk = _timed(factory, "make_engine", starts)
                 rr = _timed(rerun, "rerun_triples", reruns)
+                fs = _timed(rerun, "forced_scores", forced)
                 t = time.perf_counter()
-                code = cli.main([str(pack), "verify.seed=5", f"verify.fraction={f}"])
+                code = cli.main([str(pack), "verify.seed=5", f"verify.fraction={f}", "verify.unsigned=true"])
                 totals.append(time.perf_counter() - t)
                 factory.make_engine = mk
                 rerun.rerun_triples = rr
+                rerun.forced_scores = fs
                 gc.collect()
                 assert code == 0 and len(starts) == s0 + 1 and len(reruns) == r0 + 1
             start, rerun_s, total = statistics.median(starts), statistics.median(reruns), statistics.median(totals)
-            rows.append({"fraction": f, "engine_start_s": start, "rerun_s": rerun_s, "total_s": total,
+            forced_s = statistics.median(forced)
+            rows.append({"fraction": f, "engine_start_s": start, "rerun_s": rerun_s, "forced_s": forced_s, "total_s": total,
+                         "forced_over_rerun": forced_s / rerun_s,
                          "rerun_over_f_times_generation": rerun_s / (f * job_generation),
                          "total_over_f_generation_plus_start": total / (f * job_generation + start)})
     print(json.dumps({"model": args.model, "job_generation_s": job_generation, "rows": rows}, indent=2))
     for r in rows:
         print(f"f={r['fraction']:<5} re-run / (f × generation) = {r['rerun_over_f_times_generation']:.2f}   "
+              f"teacher-forced / re-run = {r['forced_over_rerun']:.2f}   "
               f"verify total / (f × generation + engine start) = {r['total_over_f_generation_plus_start']:.2f}")
 
 

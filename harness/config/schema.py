@@ -176,6 +176,7 @@ class VerifySettingsCfg(_Strict):
     rescore: bool = True  # re-score every record from its recorded output before any engine (no model needed)
     receipt: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")  # the manifest sha256 the team handed over on submission
     received_at: str | None = None  # when that receipt was received (ISO 8601): the seed must be drawn after it
+    protocol: str | None = None  # configs/protocol/<name>.yaml: a pack that departs from it fails, each deviation named
     key: str | None = None  # the verifier's Ed25519 private key (`harness keys new`): signs the verdict
     unsigned: bool = False  # true: no key, a verdict `harness score` does not accept (trials, debugging)
     policy: PolicyCfg = Field(default_factory=PolicyCfg)
@@ -233,6 +234,8 @@ class ScoringCfg(_Strict):
     require_verified: bool = True
     accepted_keys: list[str] = Field(default_factory=list)  # verifiers' public keys (ed25519:… or .pub files)
     allow_partial: bool = False  # a missing expert or user sheet: an error, or a table marked PROVISIONAL
+    protocol: str | None = None  # a pack's verdict must have checked it against configs/protocol/<name>.yaml
+    allow_deviations: bool = False  # true: a verdict listing protocol deviations still counts (they stay in its signed verdict)
     out: str | None = None
     rounding: int = Field(1, ge=0)  # decimals of every published figure
     nia: NiaPoints

@@ -50,6 +50,30 @@ class LoglikelihoodResult:
     top_logprobs: list[list[float]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ForcedRequest:
+    """A recorded output to score under the model, token by token (teacher forcing), after its prompt."""
+
+    prompt: str
+    token_ids: tuple[int, ...]
+    top: int = 20  # alternatives returned per position (vLLM's default max_logprobs)
+
+
+@dataclass
+class ForcedResult:
+    logprobs: list[float]  # each given token's raw log-prob under the model
+    ranks: list[int]  # its rank (1 = the argmax)
+    top_ids: list[list[int]] = field(default_factory=list)  # per position, best first
+    top_logprobs: list[list[float]] = field(default_factory=list)
+
+
+@runtime_checkable
+class TokenScorer(Protocol):
+    """An engine that can score given tokens in one forward pass (the verifier's teacher-forced check)."""
+
+    def score_tokens(self, requests: Sequence[ForcedRequest]) -> list[ForcedResult]: ...
+
+
 @runtime_checkable
 class Engine(Protocol):
     name: str

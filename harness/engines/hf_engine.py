@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from harness.engines.base import GenerationRequest, GenerationResult, LoglikelihoodRequest, LoglikelihoodResult
+from harness.engines.base import (
+    ForcedRequest,
+    ForcedResult,
+    GenerationRequest,
+    GenerationResult,
+    LoglikelihoodRequest,
+    LoglikelihoodResult,
+)
 from harness.engines.tokens import encode, encode_pair, render_chat
 
 
@@ -102,6 +109,24 @@ class HFEngine:
                     top_logprobs=[[float(span[j, b])] for j, b in enumerate(best)],
                 )
         return results  # type: ignore[return-value]
+
+    def score_tokens(self, requests: Sequence[ForcedRequest]) -> list[ForcedResult]:
+        """Teacher forcing: each recorded output after its prompt, one forward pass per request."""
+        torch = self._torch
+        results = []
+        for r in requests:
+            ctx = encode(self.tokenizer, r.prompt)
+            ids = torch.tensor([ctx + list(r.token_ids)], dtype=torch.long, device=self.device)
+            with torch.no_grad():
+                logits = self.model(input_ids=ids).logits[0, len(ctx) - 1 : -1]
+            logp = torch.log_softmax(logits.float(), dim=-1).cpu()
+            target = torch.tensor(r.token_ids, dtype=torch.long)
+            tok_lp = logp.gather(1, target[:, None]).squeeze(1)
+            ranks = (logp > tok_lp[:, None]).sum(dim=1) + 1
+            top_lp, top_id = logp.topk(r.top, dim=-1)
+            results.append(ForcedResult([float(x) for x in tok_lp], [int(x) for x in ranks],
+                                        top_id.tolist(), top_lp.tolist()))
+        return results
 
     # -- generation -------------------------------------------------------------------------------------
     def generate(self, requests: Sequence[GenerationRequest]) -> Iterator[tuple[int, GenerationResult]]:

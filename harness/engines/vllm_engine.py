@@ -11,6 +11,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from harness.engines.base import (
+    ForcedRequest,
+    ForcedResult,
     GenerationRequest,
     GenerationResult,
     LoglikelihoodRequest,
@@ -132,6 +134,30 @@ class VLLMEngine:
                 tops.append([best[0]])
                 top_lps.append([float(best[1].logprob)])
             results.append(LoglikelihoodResult(total, greedy, list(cont), lps, tops, top_lps))
+        return results
+
+    def score_tokens(self, requests: Sequence[ForcedRequest]) -> list[ForcedResult]:
+        """Teacher forcing: each recorded output after its prompt, one prefill, `top` alternatives a position."""
+        from vllm import SamplingParams
+        from vllm.inputs import TokensPrompt
+
+        if not requests:
+            return []
+        ctxs = [encode(self.tokenizer, r.prompt) for r in requests]
+        prompts = [TokensPrompt(prompt_token_ids=ctx + list(r.token_ids)) for ctx, r in zip(ctxs, requests, strict=True)]
+        params = [SamplingParams(max_tokens=1, temperature=0.0, prompt_logprobs=r.top, detokenize=False) for r in requests]
+        outs = self.llm.generate(prompts, params, use_tqdm=False)
+        results = []
+        for ctx, r, out in zip(ctxs, requests, outs, strict=True):
+            res = ForcedResult([], [])
+            for pos, tid in enumerate(r.token_ids, start=len(ctx)):
+                d = out.prompt_logprobs[pos]
+                res.logprobs.append(float(d[tid].logprob))
+                res.ranks.append(int(d[tid].rank))
+                ranked = sorted(((lp.rank, t, float(lp.logprob)) for t, lp in d.items() if lp.rank is not None and lp.rank <= r.top))
+                res.top_ids.append([t for _, t, _ in ranked])
+                res.top_logprobs.append([lp for _, _, lp in ranked])
+            results.append(res)
         return results
 
     def _fit(self, ctx: list[int], cont: list[int]) -> tuple[list[int], list[int]]:

@@ -112,6 +112,8 @@ def read_pack(ref: PackRef, base: Path, cfg: dict, accepted: dict[str, Ed25519Pu
         if statement["verdict"] != "PASS":
             raise RecordError(f"pack {pack.name}: the newest signed verdict ({name}, {created}) is {statement['verdict']}",
                               file=pack / layout.VERIFICATION / name, field="verdict")
+        _check_protocol(pack, name, statement, cfg)
+        info["protocol"] = statement.get("protocol")
         info["verdict"] = {"file": name, "created": created, "verdict": "PASS",
                            "key_id": _json(pack / layout.VERIFICATION / name)["signature"]["key_id"]}
         source = f"pack {pack.name} (verified PASS, signed {info['verdict']['key_id']})"
@@ -131,6 +133,22 @@ def read_pack(ref: PackRef, base: Path, cfg: dict, accepted: dict[str, Ed25519Pu
         raise RecordError(f"pack {pack.name}: summary.json has no benchmarks", file=summary_path, field="benchmarks")
     validate.not_fractions([s.score for s in scores], Where(summary_path, "benchmarks"))
     return PackEvidence(scores, suite, info)
+
+
+def _check_protocol(pack: Path, name: str, statement: dict, cfg: dict) -> None:
+    """The scoring config's protocol (configs/protocol/) must be the one the verdict checked, with no deviation
+    unless the scoring config allows them."""
+    wanted = cfg.get("protocol")
+    if not wanted:
+        return
+    where = pack / layout.VERIFICATION / name
+    checked = statement.get("protocol") or {}
+    if checked.get("name") != wanted:
+        raise RecordError(f"pack {pack.name}: its verdict did not check protocol {wanted} (it checked {checked.get('name')!r}); "
+                          f"verify again with verify.protocol={wanted}", file=where, field="statement.protocol")
+    if checked.get("deviations") and not cfg.get("allow_deviations"):
+        raise RecordError(f"pack {pack.name} departs from protocol {wanted}: " + "; ".join(checked["deviations"][:5])
+                          + " (scoring.allow_deviations=true to count it anyway)", file=where, field="statement.protocol.deviations")
 
 
 # What "the same command and settings" means between a team's pack and its target model's: the suite's repeats

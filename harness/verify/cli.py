@@ -199,6 +199,16 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
         report["reasons"] = [f"{len(problems)} integrity problem(s); nothing was re-run"] + [str(p) for p in problems[:20]]
         return _finish(pack, report, ui, v.get("signing_key"))
     report["integrity"]["problems"] = [p.to_dict() for p in problems]
+    if v["protocol"] is not None:  # the official protocol: checked on the pack's config alone, no compute
+        from harness.verify.protocol import deviations, load_protocol
+
+        protocol = load_protocol(v["protocol"])
+        departs = deviations(yaml.safe_load((pack / layout.CONFIG).read_text()), spec_doc, protocol)
+        report["protocol"] = {"name": protocol.name, "deviations": departs}
+        if departs:
+            report["verdict"] = "FAIL"
+            report["reasons"] = [f"the pack does not follow protocol {protocol.name}: {len(departs)} deviation(s); nothing was re-run"] + departs[:20]
+            return _finish(pack, report, ui, v.get("signing_key"))
 
     # 2. Every record's prompts are the task's own rendering, every item of the task has its records, and every
     #    record's scores follow from its output (task code and tokenizer, still no engine).
@@ -245,7 +255,7 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
                            for t in triples if t.benchmark not in rerunnable]
     triples = [t for t in triples if t.benchmark in rerunnable]
     try:
-        fresh, by_key, rerun_problems, engine_info = _rerun(pack, run_spec, spec_doc, triples, benchmarks, samples, count_tokens)
+        fresh, by_key, rerun_problems, forced, engine_info = _rerun(pack, run_spec, spec_doc, triples, benchmarks, samples, count_tokens)
     except HarnessError:
         raise
     except Exception as err:  # the verifier's engine, not the pack: exit 2 and no verdict in the team's pack
@@ -264,6 +274,8 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
     rows = [{**t.to_dict(), **compare_triple(by_key[(t.benchmark, t.sample_id, t.run)], fresh[t].responses, fresh[t].metrics,
                                              spec_doc["benchmarks"][t.benchmark]["metric"], tol.epsilon, tol.ll_tolerance)}
             for t in triples]
+    report["teacher_forced"] = _teacher_forced(rows, triples, by_key, forced, tol) if forced is not None else \
+        "not available: the engine cannot score given tokens (a server); ties are judged by the re-run alone"
     counts = Counter(r["divergence"]["kind"] for r in rows)
     counts["score_changed"] = sum(not r["score_identical"] for r in rows)
     counts["tie_changed_score"] = sum(r["divergence"]["kind"] == NUMERIC_TIE and not r["score_identical"] for r in rows)
@@ -296,6 +308,28 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
     return _finish(pack, report, ui, v.get("signing_key"))
 
 
+def _teacher_forced(rows: list[dict], triples: list, by_key: dict, forced: dict, tol: Any) -> dict[str, Any]:
+    """Attach each drawn output's teacher-forced check to its row; an inconsistent recorded output is
+    unexplained whatever the re-run found (a tie explains nothing when the recorded path is not the model's)."""
+    from harness.verify.forced import check_forced
+
+    worst, checked, bad = 0.0, 0, 0
+    for row, t in zip(rows, triples, strict=True):
+        rec = by_key[(t.benchmark, t.sample_id, t.run)]
+        checks = [check_forced(resp, f, tol.forced, max(tol.epsilon, tol.forced)) for resp, f in zip(rec.responses, forced[t]) if f is not None]
+        if not checks:
+            continue
+        checked += 1
+        worst = max([worst] + [c.max_delta for c in checks])
+        failed = next((c for c in checks if not c.consistent), None)
+        row["forced"] = (failed or checks[0]).to_dict() | {"max_delta": max(c.max_delta for c in checks), "tokens": sum(c.tokens for c in checks)}
+        if failed is not None:
+            bad += 1
+            row["divergence"] = {"kind": UNEXPLAINED, "position": failed.position,
+                                 "detail": f"teacher-forced: {failed.detail}" + (f" (the re-run found: {row['divergence']['kind']})" if row["divergence"]["kind"] != UNEXPLAINED else "")}
+    return {"outputs": checked, "inconsistent": bad, "max_logprob_delta": worst, "tolerance": tol.forced}
+
+
 def _score(value: Any) -> float:
     return float(value) if isinstance(value, (int, float)) else 0.0  # no recorded value counts as 0, as the summary does
 
@@ -305,7 +339,8 @@ def _rerun(pack: Path, run_spec: Any, spec_doc: dict, triples: list, benchmarks:
     from harness.engines.factory import make_engine
     from harness.records.store import RecordStore
     from harness.scoring.stage import ScoringStage
-    from harness.verify.rerun import rerun_triples
+    from harness.engines.base import TokenScorer
+    from harness.verify.rerun import forced_scores, rerun_triples
 
     with ScoringStage(benchmarks, samples, workers=run_spec.scoring_workers, count_tokens=count_tokens) as stage:
         engine = make_engine(run_spec.model, seed=run_spec.seed)
@@ -320,7 +355,8 @@ def _rerun(pack: Path, run_spec: Any, spec_doc: dict, triples: list, benchmarks:
             by_key = {(b, sid, run): rec for b, keys in drawn.items() for (sid, run), rec in store.load_keys(b, keys).items()}
             fresh, rerun_problems = rerun_triples(triples, by_key, prompts, samples, stage, engine,
                                                   int(spec_doc.get("logprobs", run_spec.logprobs)), judge_engine)
-            return fresh, by_key, rerun_problems, engine.describe()
+            forced = forced_scores(triples, by_key, prompts, engine) if isinstance(engine, TokenScorer) else None
+            return fresh, by_key, rerun_problems, forced, engine.describe()
         finally:
             engine.close()
             if judge_engine is not engine:

@@ -21,7 +21,7 @@ def statement(report: dict[str, Any]) -> dict[str, Any]:
     return {"kind": "harness-verdict", "version": 1, "created": report["created"], "pack": report["pack"],
             "manifest_sha256": report["manifest_sha256"], "verdict": report["verdict"],
             "draw": {"seed": v["seed"], "fraction": v["fraction"], "samples": v["samples"], "triples": triples},
-            "reasons": report["reasons"][:20]}
+            "protocol": report.get("protocol"), "reasons": report["reasons"][:20]}
 
 
 def write_report(pack: Path, report: dict[str, Any], key: Any = None) -> Path:
@@ -85,6 +85,10 @@ def markdown(r: dict[str, Any]) -> str:
     if integ.get("diagnosis_error"):
         lines.append(f"- Changed fields could not be named: {integ['diagnosis_error']}")
     lines.append("")
+    if r.get("protocol"):
+        pr = r["protocol"]
+        lines += ["## Protocol", "", f"`{pr['name']}`: " + ("followed." if not pr["deviations"] else f"{len(pr['deviations'])} deviation(s):")]
+        lines += [f"- {d}" for d in pr["deviations"]] + [""]
     if r.get("config_binding"):
         lines += [f"Config: {r['config_binding']}.", ""]
     if r.get("receipt", {}).get("manifest_sha256"):
@@ -110,6 +114,12 @@ def markdown(r: dict[str, Any]) -> str:
         lines += ["## Re-run", "", f"{len(r['triples'])} triples: {c.get('identical', 0)} identical, {c.get('numeric-tie', 0)} numeric ties, "
                   f"{c.get('unexplained', 0)} unexplained; {c.get('score_changed', 0)} with a changed score.", ""]
         s = r["subset"]
+        tf = r.get("teacher_forced")
+        if isinstance(tf, dict):
+            lines += [f"Teacher-forced: {tf['outputs']} recorded outputs scored under the model, {tf['inconsistent']} inconsistent; "
+                      f"largest log-prob difference {tf['max_logprob_delta']:.2e} nats (tolerance {tf['tolerance']}).", ""]
+        elif tf:
+            lines += [f"Teacher-forced: {tf}.", ""]
         lines += [f"{c.get('tie_changed_score', 0)} numeric tie(s) changed a score; each counts against its own benchmark's tolerance.", ""]
         if r.get("per_benchmark"):
             lines += ["| benchmark | drawn | recorded | re-run | difference |", "|---|---|---|---|---|"]

@@ -108,3 +108,23 @@ def rerun_triples(triples: list[Triple], records: dict[tuple[str, str, int], Sam
                                        for t in triples}
     out.update(zip(scorable, scored))
     return out, problems
+
+
+def forced_scores(triples: list[Triple], records: dict[tuple[str, str, int], SampleRecord], prompts: dict[str, dict[str, str]],
+                  engine: Any) -> dict[Triple, list[Any]]:
+    """Every drawn generation's recorded tokens scored under the model after its prompt (teacher forcing),
+    in one batch; None for responses that are not generations (log-likelihoods are re-computed anyway)."""
+    from harness.engines.base import ForcedRequest
+
+    reqs, slots = [], []
+    out: dict[Triple, list[Any]] = {}
+    for t in triples:
+        rec = records[(t.benchmark, t.sample_id, t.run)]
+        out[t] = [None] * len(rec.responses)
+        for j, resp in enumerate(rec.responses):
+            if resp.request_type == "generate_until" and resp.token_ids:
+                reqs.append(ForcedRequest(prompts[t.benchmark][resp.prompt_sha256], tuple(resp.token_ids)))
+                slots.append((t, j))
+    for (t, j), result in zip(slots, engine.score_tokens(reqs) if reqs else [], strict=True):
+        out[t][j] = result
+    return out

@@ -15,6 +15,9 @@ from dataclasses import asdict, dataclass
 
 # nats: ε for a differing token's top-two margin, and the log-likelihood tolerance, per model dtype
 _BY_DTYPE = {"bfloat16": (0.25, 0.25), "float16": (0.03125, 0.03125), "float32": (1e-3, 1e-3)}
+# nats: a recorded log-prob against the same token scored by one prefill (teacher forcing). Even on the
+# run's own setup a prefill sums in another order than the decode step that chose the token.
+_FORCED = {"bfloat16": 0.5, "float16": 0.0625, "float32": 0.01}
 _ALIASES = {"bf16": "bfloat16", "half": "float16", "fp16": "float16", "float": "float32", "fp32": "float32"}
 
 
@@ -25,6 +28,7 @@ class Tolerance:
     exact: bool
     dtype: str | None
     reason: str
+    forced: float = _FORCED["bfloat16"]  # teacher-forced log-prob tolerance (harness.verify.forced)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -43,6 +47,11 @@ def tolerance(setup_differences: list[str], dtype: object, epsilon: float | None
               ll_tolerance: float | None = None) -> Tolerance:
     """The tolerance for one verification; explicit settings win over the derived ones."""
     name = dtype_name(dtype)
+    tol = _tolerance(setup_differences, name, epsilon, ll_tolerance)
+    return Tolerance(tol.epsilon, tol.ll_tolerance, tol.exact, tol.dtype, tol.reason, _FORCED.get(name or "bfloat16"))
+
+
+def _tolerance(setup_differences: list[str], name: str | None, epsilon: float | None, ll_tolerance: float | None) -> Tolerance:
     if epsilon is not None or ll_tolerance is not None:
         eps_d, ll_d = _BY_DTYPE.get(name or "bfloat16")
         return Tolerance(eps_d if epsilon is None else float(epsilon), ll_d if ll_tolerance is None else float(ll_tolerance),

@@ -50,12 +50,15 @@ def reseal(pack: Path) -> None:
     (pack / "manifest.json").write_text(json.dumps(m))
 
 
+PHASE1 = {"name": "phase1", "deviations": []}  # what `harness verify verify.protocol=phase1` signs for a conforming pack
+
+
 def signed_verdict(pack: Path, private: Path, *, verdict: str = "PASS", manifest_sha: str | None = None,
-                   created: str | None = None, name: str | None = None, tamper=None) -> Path:
+                   created: str | None = None, name: str | None = None, tamper=None, protocol: dict | None = PHASE1) -> Path:
     created = created or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     statement = {"kind": "harness-verdict", "version": 1, "created": created, "pack": "nia-team-a",
                  "manifest_sha256": manifest_sha or sha256_file(pack / "manifest.json"), "verdict": verdict,
-                 "draw": {"seed": 7, "fraction": 0.05, "samples": None, "triples": [["kmmlu", "3", 0]]}, "reasons": []}
+                 "draw": {"seed": 7, "fraction": 0.05, "samples": None, "triples": [["kmmlu", "3", 0]]}, "protocol": protocol, "reasons": []}
     doc = {"schema_version": 2, "statement": statement, "signature": sign(statement, load_private(private)).to_dict()}
     if tamper:
         tamper(doc)
@@ -145,6 +148,17 @@ def test_a_signed_verdict_on_an_untouched_pack_is_accepted(ex, tmp_path, agency)
     assert run(ex, tmp_path / "out", accepting(agency[1])) == 0
     steps = (tmp_path / "out" / "steps.csv").read_text()
     assert "verified PASS, signed" in steps
+
+
+def test_a_verdict_that_checked_no_protocol_or_found_deviations_is_refused(ex, tmp_path, agency):
+    signed_verdict(pack_of(ex), agency[0], protocol=None)
+    refused(ex, tmp_path, r"did not check protocol phase1.*verify.protocol=phase1", accepting(agency[1]))
+    for p in (pack_of(ex) / "verification").iterdir():
+        p.unlink()
+    deviating = {"name": "phase1", "deviations": ["3 runs, the protocol asks 5 (run.repeats)"]}
+    signed_verdict(pack_of(ex), agency[0], protocol=deviating)
+    refused(ex, tmp_path, r"departs from protocol phase1: 3 runs", accepting(agency[1]))
+    assert run(ex, tmp_path / "out", accepting(agency[1]), "scoring.allow_deviations=true") == 0
 
 
 def test_the_command_line_exits_2_naming_the_pack(ex, tmp_path):

@@ -138,3 +138,42 @@ def test_a_torn_line_in_a_hash_index_is_a_verdict_naming_the_record(forger):
     assert code == 1
     sid, run = lines[-1].split(" ")[1:]
     assert any(p["sample"] == f"{sid} run {run}" and "added" in p["message"] for p in report["integrity"]["problems"])
+
+
+def test_a_forged_answer_behind_a_claimed_near_tie_is_caught_by_teacher_forcing(forger):
+    """The forger swaps in the runner-up at one token, claims a near-tie there, and writes a confident answer
+    after it. A generous ε makes the re-run call that first difference a tie; scoring the recorded tokens
+    under the model does not: the tail is not the model's."""
+    forged = []
+
+    def edit(records):
+        def argmax_at(resp):  # a position where the model's own token was its argmax, with a runner-up recorded
+            return next((k for k in range(1, len(resp.token_ids) - 4)
+                         if len(resp.top_ids[k]) >= 2 and resp.token_ids[k] == resp.top_ids[k][0]), None)
+        rec = next(r for r in records if argmax_at(r.responses[0]) is not None)
+        resp = rec.responses[0]
+        k = argmax_at(resp)
+        runner_up = resp.top_ids[k][1]
+        ids = resp.token_ids[:k] + [runner_up] + list(reversed(resp.token_ids[k + 1:]))
+        lps = resp.logprobs[:k] + [resp.top_logprobs[k][1]] + [-0.05] * (len(ids) - k - 1)
+        tops = resp.top_ids[:k] + [[resp.top_ids[k][0], runner_up]] + [[t] for t in ids[k + 1:]]
+        top_lps = resp.top_logprobs[:k] + [[resp.top_logprobs[k][1] + 0.01, resp.top_logprobs[k][1]]] + [[-0.05] for _ in ids[k + 1:]]
+        rec.responses[0] = resp.model_copy(update={"token_ids": ids, "logprobs": lps, "top_ids": tops, "top_logprobs": top_lps})
+        forged.append(f"{rec.sample_id} run {rec.run}")
+        return records
+    forger.rewrite("hrm8k_ksm", edit)
+    forger.reseal()
+    code, report = forger.verify("verify.fraction=1.0", "verify.epsilon=100")
+    assert code == 1 and report["integrity"]["problems"] == []
+    row = next(t for t in report["triples"] if f"{t['sample_id']} run {t['run']}" == forged[0])
+    assert row["divergence"]["kind"] == "unexplained" and row["divergence"]["detail"].startswith("teacher-forced")
+    assert "numeric-tie" in row["divergence"]["detail"]  # without teacher forcing, the tie would have explained it
+    assert report["teacher_forced"]["inconsistent"] == 1
+
+
+def test_a_pack_that_departs_from_the_protocol_fails_naming_each_deviation(forger):
+    code, report = forger.verify("verify.protocol=phase1")
+    assert code == 1 and report["verdict"] == "FAIL" and "triples" not in report
+    found = report["protocol"]["deviations"]
+    assert any("3 runs, the protocol asks 5" in d for d in found) and any("sample limit of 2" in d for d in found)
+    assert report["statement"]["protocol"] == report["protocol"]  # signed with the verdict, for `harness score`
