@@ -140,3 +140,21 @@ def test_hf_and_vllm_agree(hf, tiny_vllm):
     for x, y in zip(hf.loglikelihood(LL_REQUESTS), tiny_vllm.loglikelihood(LL_REQUESTS), strict=True):
         assert x.logprob == pytest.approx(y.logprob, abs=1e-4)
         assert x.is_greedy == y.is_greedy
+
+
+@pytest.mark.slow
+def test_teacher_forcing_gives_each_engines_sampled_log_probs_and_ranks(hf, tiny_vllm):
+    """score_tokens on an output sampled by the engine returns the log-probs it was sampled with, on hf and
+    on vLLM alike (the verifier's teacher-forced check, harness/verify/forced.py)."""
+    from harness.engines.base import ForcedRequest
+
+    reqs = [GenerationRequest(prompt=p, seed=s, temperature=1.0, max_tokens=12, logprobs=2) for p, s in (("the answer is", 1), ("서울 한국 수도", 2))]
+    for engine in (hf, tiny_vllm):
+        outs = dict(engine.generate(reqs))
+        forced = engine.score_tokens([ForcedRequest(r.prompt, tuple(outs[i].token_ids), top=5) for i, r in enumerate(reqs)])
+        for i, f in enumerate(forced):
+            assert f.logprobs == pytest.approx(outs[i].logprobs, abs=1e-4)
+            assert all(r >= 1 for r in f.ranks) and len(f.top_ids[0]) == 5
+            assert [t[0] for t in f.top_ids] == [t[0] for t in outs[i].top_ids]  # the same argmax at every position
+        tampered = engine.score_tokens([ForcedRequest(reqs[0].prompt, tuple(reversed(outs[0].token_ids)))])[0]
+        assert tampered.logprobs != pytest.approx(outs[0].logprobs, abs=1e-2)
