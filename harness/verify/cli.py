@@ -235,9 +235,10 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
     count_tokens = renderer.count_tokens if renderer else None
     if v["rescore"]:
         with ScoringStage(benchmarks, samples, workers=run_spec.scoring_workers, count_tokens=count_tokens) as stage:
-            rescore_probs, rescored = rescore_all(RecordStore(pack), benchmarks, samples, stage)
+            rescore_probs, rescore_notes, rescored = rescore_all(RecordStore(pack), benchmarks, samples, stage)
         report["rescore"] = {"records": rescored, "not_rescored": sorted(set(spec_doc["benchmarks"]) - set(rescored)),
-                             "problems": [p.to_dict() for p in rescore_probs]}
+                             "problems": [p.to_dict() for p in rescore_probs], "notes": [p.to_dict() for p in rescore_notes[:50]],
+                             "notes_total": len(rescore_notes)}
         if rescore_probs and pol["fail_on_rescore"]:
             report["verdict"] = "FAIL"
             report["reasons"] = [f"{len(rescore_probs)} recorded score(s) do not follow from the recorded outputs; nothing was re-run"] + [str(p) for p in rescore_probs[:20]]

@@ -100,6 +100,9 @@ def markdown(r: dict[str, Any]) -> str:
         lines += ["## Re-scored from the recorded outputs", "", ", ".join(f"{b}: {n} records" for b, n in rs["records"].items())
                   + (f"; not re-scored (interactive episodes): {', '.join(rs['not_rescored'])}" if rs["not_rescored"] else "") + "."]
         lines += [_problem(p) for p in rs["problems"][:50]] + [""]
+        if rs.get("notes_total"):
+            lines += [f"{rs['notes_total']} extracted answer(s) differ from what this harness extracts, with the same metrics "
+                      "(another harness version's filter; not a score difference), e.g.:", _problem(rs["notes"][0]), ""]
     if r.get("prompts"):
         lines += ["## Prompts", ""] + ([_problem(p) for p in r["prompts"]["problems"]] or
                                         [f"Every record's prompts are the task's own rendering ({', '.join(r['prompts']['checked'])})."]) + [""]

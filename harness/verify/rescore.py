@@ -31,13 +31,16 @@ def _batches(store: RecordStore, bench: str) -> Iterator[list[SampleRecord]]:
         yield batch
 
 
-def rescore_all(store: RecordStore, benchmarks: dict[str, Any], samples: dict[str, dict[str, Any]], stage: Any) -> tuple[list[Problem], dict[str, int]]:
-    """(problems, records re-scored per benchmark) for every record of the given benchmarks."""
+def rescore_all(store: RecordStore, benchmarks: dict[str, Any], samples: dict[str, dict[str, Any]], stage: Any) -> tuple[list[Problem], list[Problem], dict[str, int]]:
+    """(problems, notes, records re-scored per benchmark) for every record of the given benchmarks. A differing
+    extracted answer whose metrics still agree is a note, not a problem: scores come from metrics, and the
+    text a filter keeps can change between harness versions (whitespace) without changing any score."""
     from harness.benchmarks.base import Generated
     from harness.scoring.stage import score_records
     from harness.verify.diagnose import rescore_problems
 
     problems: list[Problem] = []
+    notes: list[Problem] = []
     counts: dict[str, int] = {}
     for bench in sorted(benchmarks):
         counts[bench] = 0
@@ -47,9 +50,12 @@ def rescore_all(store: RecordStore, benchmarks: dict[str, Any], samples: dict[st
             rescored = score_records(stage, [(bench, Generated(by_id[r.sample_id], r.run, r.seed, r.responses)) for r in scorable])
             fresh = {(r.sample_id, r.run): r for r in rescored}
             for rec in batch:
-                problems += rescore_problems(bench, rec, fresh.get((rec.sample_id, rec.run)), by_id.get(rec.sample_id))
+                found = rescore_problems(bench, rec, fresh.get((rec.sample_id, rec.run)), by_id.get(rec.sample_id))
+                metric_ok = not any(p.field and not p.field.startswith("extracted.") for p in found)
+                for p in found:
+                    (notes if metric_ok and p.field and p.field.startswith("extracted.") else problems).append(p)
             counts[bench] += len(scorable)
-    return problems, counts
+    return problems, notes, counts
 
 
 def dropped_items(records: dict[str, list[Any]], samples: dict[str, dict[str, Any]]) -> list[Problem]:
