@@ -227,7 +227,23 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
         reasons.append(f"prompts of {len(prompt_probs)} benchmark(s) differ from the task's rendering, tolerated by policy")
     report["verdict"] = "FAIL" if any("tolerated" not in r for r in reasons) else "PASS"
     report["reasons"] = reasons or [f"all {len(rows)} drawn triples identical ({counts.get(IDENTICAL, 0)}) or numeric ties ({counts.get(NUMERIC_TIE, 0)}); subset difference {subset.mean_difference:+.2f} points"]
+    report["excluded"] = _excluded(records)
+    report["reasons"] += [f"{b}: {e['n_excluded']} sample(s) left out of the scores, not counted as wrong (unscored runs: "
+                          + ", ".join(f"{k} {n}" for k, n in e["unscored"].items()) + ")" for b, e in report["excluded"].items()]
     return _finish(pack, report, ui)
+
+
+def _excluded(records: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
+    """Per benchmark with any, the samples the summary leaves out because a run went unscored (the sandbox
+    failed, or the scorer raised): part of the verdict's report, never a reason to fail it."""
+    from harness.pack.summary import excluded_items
+
+    out = {}
+    for bench, rows in records.items():
+        ids, kinds = excluded_items(rows)
+        if ids:
+            out[bench] = {"n_excluded": len(ids), "unscored": kinds}
+    return out
 
 
 def _finish(pack: Path, report: dict[str, Any], ui: Any) -> int:

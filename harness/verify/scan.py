@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from harness.benchmarks.factory import capabilities
 from harness.pack import layout
 from harness.pack.hashing import sha256_text
-from harness.pack.summary import _scalar
+from harness.pack.summary import _scalar, unscored_kind
 from harness.records import tokens as tok
 from harness.records.schema import READABLE_RECORD_VERSIONS, PromptRecord, SampleRecord
 from harness.records.store import RecordStore, token_slots
@@ -38,6 +38,7 @@ class Row:
     seed: int
     prompt_shas: tuple[str, ...]
     metrics: dict[str, float]
+    unscored: str | None = None  # why the sample-run has no score (harness.pack.summary.unscored_kind)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -139,7 +140,8 @@ def scan_records(pack: Path, spec: dict) -> Scan:
                 if rec.judge is not None:
                     named.add(rec.judge.response.prompt_sha256)
                 out.rows[bench].append(Row(rec.sample_id, rec.task, rec.run, rec.seed, tuple(r.prompt_sha256 for r in rec.responses),
-                                           {k: x for k, v in rec.metrics.items() if (x := _scalar(v)) is not None}))
+                                           {k: x for k, v in rec.metrics.items() if (x := _scalar(v)) is not None},
+                                           unscored_kind(rec.score_error)))
         if index is not None:
             diff = _diff(index, hashed)
             out.problems += [Problem("records", rel, f"record {what} since the run", sample=f"{sid} run {run}") for (sid, run), what in sorted(diff.items())]
