@@ -32,11 +32,12 @@ def mirror(root: Path, dataset_id: str, split: str, source: Path, *, config: str
 
 
 class RunPath:
-    """One benchmark of a suite, loaded from `root` as `harness run … data.root=<root>` loads it."""
+    """One benchmark of a suite, loaded from `root` as `harness run … data.root=<root>` loads it (our sample
+    items when `root` is None)."""
 
-    def __init__(self, benchmark: str, root: Path, overrides: Iterable[str] = ()):
-        spec = build_run_spec(compose("run", ["model=tiny", f"data.root={root}", "data.source=mirror", *overrides,
-                                              f"+suite.only=[{benchmark}]"]))
+    def __init__(self, benchmark: str, root: Path | None, overrides: Iterable[str] = ()):
+        data = [f"data.root={root}", "data.source=mirror"] if root is not None else ["data=sample"]
+        spec = build_run_spec(compose("run", ["model=tiny", *data, *overrides, f"+suite.only=[{benchmark}]"]))
         self.name = benchmark
         self.benchmarks = load_benchmarks(spec.benchmarks, DatasetResolver(spec.data, {}))
         self.samples: list[Sample] = build_samples(self.benchmarks, None, None)[benchmark]
