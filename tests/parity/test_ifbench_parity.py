@@ -67,6 +67,8 @@ def test_every_pair_agrees_with_the_reference(tmp_path):
         if got != ref:
             disagree.append((sid, name, ref, got))
     assert not disagree, f"{len(disagree)} of {len(records)} pairs disagree: {disagree[:5]}"
+    raised = [ref for *_, ref in expected if isinstance(ref, str)]
+    assert raised, "no pair made the reference raise: the unscored path went untested"  # words:last_first on "!!!"
     followed = [ref for *_, ref in expected if isinstance(ref, dict)]
     # the comparison can fail: both outcomes occur on every metric
     assert {r["prompt_level_strict_acc"] for r in followed} == {0.0, 1.0}
