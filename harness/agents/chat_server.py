@@ -82,12 +82,10 @@ class ChatServer:
                     return self._reply(404, {"error": {"message": "only /v1/chat/completions is served"}})
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 tags = {"episode": self.headers.get("X-Harness-Episode"), "role": self.headers.get("X-Harness-Role")}
-                try:
-                    messages = body["messages"]
-                except (KeyError, TypeError):
+                if not isinstance(body.get("messages"), list):  # the client's fault, not the model's
                     return self._reply(400, {"error": {"message": "no messages in the request"}})
                 try:
-                    self._reply(200, server.complete({**body, "messages": messages}, tags))
+                    self._reply(200, server.complete(body, tags))
                 except Exception as err:  # the engine refused this request: the model's failure, not the server's
                     self._reply(400, {"error": {"message": f"{MODEL_ERROR}: {type(err).__name__}: {err}", "type": "invalid_request_error"}})
 
