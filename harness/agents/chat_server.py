@@ -5,6 +5,11 @@ Agent frameworks (τ²-Bench via litellm) talk to models over this API. Serving 
 output tokens and log-probs — tagged with the episode and role it belongs to (`X-Harness-Episode`,
 `X-Harness-Role` headers). Tool calls are parsed from the Hermes format (`<tool_call>{json}</tool_call>`),
 which Qwen-, Hermes- and many Korean chat templates emit.
+
+Calls tagged with the role `user` go to the user-simulator engine when one is set (`user_sim=…`): the agent
+is the model under test, the simulated user a fixed model of its own. A request the engine refuses (a prompt
+over the model's context, say) is answered 400 with a message starting `MODEL_ERROR`, so the episode can
+tell the model's failure from the harness's.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Any
 from harness.engines.base import Engine, GenerationRequest, GenerationResult
 from harness.scorers.answers import strip_thinking
 
+MODEL_ERROR = "MODEL_ERROR"  # prefix of a 400 the engine caused (the episode records it as the model's failure)
 TOOL_CALL = re.compile(r"<tool_call>\s*(\{.*?\})\s*</tool_call>", re.DOTALL)
 
 
@@ -40,8 +46,10 @@ def parse_tool_calls(text: str) -> tuple[str, list[dict[str, Any]]]:
 
 
 class ChatServer:
-    def __init__(self, engine: Engine, model_name: str, *, logprobs: int = 2, max_tokens: int = 1024, enable_thinking: bool | None = None):
+    def __init__(self, engine: Engine, model_name: str, *, logprobs: int = 2, max_tokens: int = 1024, enable_thinking: bool | None = None,
+                 user_engine: Engine | None = None):
         self.engine, self.model_name, self.logprobs, self.max_tokens = engine, model_name, logprobs, max_tokens
+        self.user_engine = user_engine
         self.enable_thinking = enable_thinking
         self.calls: list[dict[str, Any]] = []  # the evidence: one entry per completion
         self._lock = threading.Lock()  # engines are not thread-safe; agent turns are sequential anyway
@@ -74,10 +82,12 @@ class ChatServer:
                     return self._reply(404, {"error": {"message": "only /v1/chat/completions is served"}})
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 tags = {"episode": self.headers.get("X-Harness-Episode"), "role": self.headers.get("X-Harness-Role")}
+                if not isinstance(body.get("messages"), list):  # the client's fault, not the model's
+                    return self._reply(400, {"error": {"message": "no messages in the request"}})
                 try:
                     self._reply(200, server.complete(body, tags))
-                except Exception as err:  # a broken request must not take the server down
-                    self._reply(400, {"error": {"message": f"{type(err).__name__}: {err}"}})
+                except Exception as err:  # the engine refused this request: the model's failure, not the server's
+                    self._reply(400, {"error": {"message": f"{MODEL_ERROR}: {type(err).__name__}: {err}", "type": "invalid_request_error"}})
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -90,8 +100,9 @@ class ChatServer:
 
     # -- one completion ---------------------------------------------------------------------------------
     def complete(self, body: dict[str, Any], tags: dict[str, Any]) -> dict[str, Any]:
+        engine = self.user_engine if self.user_engine is not None and tags.get("role") == "user" else self.engine
         messages = [_plain_message(m) for m in body["messages"]]
-        prompt = self.engine.apply_chat_template(messages, enable_thinking=self.enable_thinking, tools=body.get("tools"))
+        prompt = engine.apply_chat_template(messages, enable_thinking=self.enable_thinking, tools=body.get("tools"))
         stop = body.get("stop") or ()
         req = GenerationRequest(
             prompt=prompt, seed=int(body.get("seed") or 0),
@@ -100,7 +111,7 @@ class ChatServer:
             stop=(stop,) if isinstance(stop, str) else tuple(stop), logprobs=self.logprobs,
         )
         with self._lock:
-            [(_, result)] = list(self.engine.generate([req]))
+            [(_, result)] = list(engine.generate([req]))
             self.calls.append({**tags, "request": req, "result": result})
         content, tool_calls = parse_tool_calls(result.text)
         finish = "tool_calls" if tool_calls else ("length" if result.finish_reason == "length" else "stop")

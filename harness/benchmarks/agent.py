@@ -1,7 +1,12 @@
-"""τ²-Bench as a harness benchmark: each (task, run) is one episode, our engine plays the agent and the
-simulated user behind an OpenAI-compatible endpoint (harness.agents.chat_server), the episode runs in the
-agents environment, and every model call of the episode becomes a response in the sample's record.
-Reward 1 is a pass; pass^k over the runs is in the summary (harness.pack.summary)."""
+"""τ²-Bench as a harness benchmark: each (task, run) is one episode, our engine plays the agent (and the
+simulated user, unless `user_sim=…` gives the user an engine of its own) behind an OpenAI-compatible
+endpoint (harness.agents.chat_server), the episode runs in the agents environment, and every model call of
+the episode becomes a response in the sample's record. Reward 1 is a pass; pass^k over the runs is in the
+summary (harness.pack.summary).
+
+An episode that fails for the model's reasons — a request over its context, the step limit, too many
+malformed tool calls, an episode past its time — is a recorded failure: reward 0, `episode_failed` 1 and the
+reason in the record (counted in the summary and the table). Only the harness's own faults stop a job."""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from harness.errors import ConfigError, DataError
 
 EPISODE = Path(__file__).resolve().parents[1] / "agents" / "tau2_episode.py"
 METRIC = "reward,none"
+FINISHED = {"user_stop", "agent_stop", "TerminationReason.USER_STOP", "TerminationReason.AGENT_STOP"}  # ended by the dialogue
 
 
 class EpisodeScorer:
@@ -30,9 +36,11 @@ class EpisodeScorer:
     def score(self, sample: Sample, answers: list[list[Any]], ctx: ScoreContext) -> Score:
         t = ctx.trace
         reward = float(t["reward"])
-        return Score(extracted={"roles": t.get("roles", []), "termination_reason": t.get("termination_reason"),
+        reason = t.get("termination_reason")
+        failure = t.get("failure") or (None if reason in FINISHED else str(reason))
+        return Score(extracted={"roles": t.get("roles", []), "termination_reason": reason, "failure": failure,
                                 "conversation": t.get("messages")},
-                     metrics={METRIC: reward, "pass,none": float(reward >= 1.0)})
+                     metrics={METRIC: reward, "pass,none": float(reward >= 1.0), "episode_failed,none": float(failure is not None)})
 
     def grade(self, items, engine):
         return [score for _, score in items]
@@ -43,6 +51,12 @@ class EpisodeSolver:
 
     def __init__(self, bench: AgentBenchmark, model_name: str, logprobs: int):
         self.bench, self.model_name, self.logprobs = bench, model_name, logprobs
+        self.user_engine: Engine | None = None
+        self.user_model = model_name
+
+    def use_user_engine(self, engine: Engine, name: str) -> None:
+        """The simulated user's own engine (user_sim=…); without it the user is the model under test."""
+        self.user_engine, self.user_model = engine, name
 
     def solve(self, todo: Sequence[Any], engine: Engine, emit: Callable[[Generated], None]) -> None:
         from harness.agents.chat_server import ChatServer
@@ -50,7 +64,8 @@ class EpisodeSolver:
         from harness.benchmarks.requests import generation_response
 
         b, gen = self.bench, self.bench.spec.generation
-        server = ChatServer(engine, self.model_name, logprobs=self.logprobs, max_tokens=gen.max_tokens or 1024, enable_thinking=gen.thinking)
+        server = ChatServer(engine, self.model_name, logprobs=self.logprobs, max_tokens=gen.max_tokens or 1024, enable_thinking=gen.thinking,
+                            user_engine=self.user_engine)
         url = server.start()
         llm_args = {"temperature": gen.temperature if gen.temperature is not None else 0.0, "top_p": gen.top_p or 1.0,
                     "max_tokens": gen.max_tokens or 1024}
@@ -59,7 +74,7 @@ class EpisodeSolver:
                 episode = f"{sr.sample.sample_id}#{sr.run}"
                 out = b.call({"domain": b.domain, "task_id": sr.sample.doc["task_id"], "base_url": url, "model": self.model_name,
                               "seed": sr.seed, "episode": episode, "max_steps": b.max_steps, "max_errors": b.max_errors,
-                              "agent_args": llm_args, "user_args": llm_args})
+                              "agent_args": llm_args, "user_args": llm_args, "user_model": self.user_model})
                 calls = server.calls_for(episode)
                 emit(Generated(sr.sample, sr.run, sr.seed, [generation_response(req, res) for req, res, _ in calls],
                                trace={**out, "roles": [role for _, _, role in calls],
@@ -93,7 +108,13 @@ class AgentBenchmark:
         return self.spec.name
 
     def call(self, job: dict[str, Any]) -> dict[str, Any]:
-        res = subprocess.run([str(self.python), str(EPISODE)], input=json.dumps(job), capture_output=True, text=True, timeout=self.timeout)
+        try:
+            res = subprocess.run([str(self.python), str(EPISODE)], input=json.dumps(job), capture_output=True, text=True, timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            if "list" in job:
+                raise
+            return {"reward": 0.0, "termination_reason": "episode_timeout", "messages": [],
+                    "failure": f"episode_timeout: over {self.timeout:g} s (agent.episode_timeout_s)"}
         if res.returncode != 0:
             raise DataError(f"τ² episode failed: {res.stderr.strip().splitlines()[-1] if res.stderr.strip() else res.returncode}",
                             file=EPISODE, field=f"suite.benchmarks.{self.spec.name}")

@@ -33,4 +33,10 @@ def load(spec: BenchmarkSpec, resolver: DatasetResolver) -> NiaBenchmark:
     loaded = task_manager_for(()).load(cfg)
     if spec.area is None:  # a file whose items share one area counts for that area (the NIA score weights areas)
         spec = dataclasses.replace(spec, area=file_area(items))
-    return NiaBenchmark(spec, dict(loaded["tasks"]))
+    if spec.judge is None:
+        return NiaBenchmark(spec, dict(loaded["tasks"]))
+    from harness.benchmarks.lmeval import _metric_names
+    from harness.judge.scorer import VERDICT_METRICS
+
+    # a judged file (refusal sets): the judge's verdict metrics beside the file's own `score`
+    return NiaBenchmark(spec, dict(loaded["tasks"]), metric_names=lambda t: [*_metric_names(t), *VERDICT_METRICS])

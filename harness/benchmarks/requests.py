@@ -13,10 +13,13 @@ DEFAULT_MAX_TOKENS = 256
 
 
 def generation_request(context: str, gen_kwargs: dict[str, Any], settings: Generation, seed: int, logprobs: int) -> GenerationRequest:
-    """The task's generation kwargs, overridden by the harness's settings where those are set."""
+    """The task's generation kwargs, overridden by the harness's settings where those are set (`stop`
+    replaces the task's `until`)."""
     kw = dict(gen_kwargs or {})
     until = kw.get("until") or []
     stop = (until,) if isinstance(until, str) else tuple(until)
+    if settings.stop is not None:
+        stop = tuple(settings.stop)
     if settings.temperature is not None:
         temperature = settings.temperature
     else:  # lm-eval's convention: greedy unless the task samples

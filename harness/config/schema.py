@@ -27,6 +27,9 @@ class GenerationCfg(_Strict):
     chat_template: bool | None = None
     thinking: bool | None = None
     system_prompt: str | None = None
+    # Stop strings replacing the task's own (lm-eval's `until`); [] generates to the token budget or EOS.
+    # lm-eval's mmlu_pro stops at "Question:", which cuts a long thinking trace that writes one.
+    stop: list[str] | None = None
 
 
 class DatasetCfg(_Strict):
@@ -152,6 +155,7 @@ class RunCfg(_Strict):
     run: RunSettingsCfg
     data: DataCfg = Field(default_factory=DataCfg)
     judge: JudgeGroupCfg = Field(default_factory=JudgeGroupCfg)
+    user_sim: JudgeGroupCfg = Field(default_factory=JudgeGroupCfg)  # τ²'s simulated user: {model: … | null}
     out: str | None = None
     run_id: str | None = None
     results_dir: str = "results"

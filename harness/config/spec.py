@@ -21,7 +21,7 @@ from harness.config.schema import BenchmarkCfg, GenerationCfg, ModelCfg, RunCfg,
 from harness.errors import ConfigError
 from harness.paths import CONFIG_DIR, REPO_ROOT
 
-GENERATION_KEYS = ("temperature", "top_p", "top_k", "max_tokens", "chat_template", "thinking", "system_prompt")
+GENERATION_KEYS = ("temperature", "top_p", "top_k", "max_tokens", "chat_template", "thinking", "system_prompt", "stop")
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class Generation:
     chat_template: bool | None = None
     thinking: bool | None = None
     system_prompt: str | None = None
+    stop: tuple[str, ...] | None = None  # replaces the task's stop strings (lm-eval's `until`); () for none
 
     def over(self, base: Generation) -> Generation:
         """These settings, falling back to `base` where unset."""
@@ -114,6 +115,7 @@ class RunSpec:
     judge_model: ModelSpec | None  # None: judges use the engine of the model under test
     run_id: str
     config: dict[str, Any] = field(repr=False)  # the resolved config, as recorded in the pack
+    user_model: ModelSpec | None = None  # agent benchmarks' simulated user; None: the model under test's engine
 
 
 def _cfg_file(group: str, choices: dict[str, str]) -> str:
@@ -157,7 +159,10 @@ def _schema_error(err: ValidationError, choices: dict[str, str], top: str | None
 
 
 def _generation(g: GenerationCfg) -> Generation:
-    return Generation(**g.model_dump())
+    values = g.model_dump()
+    if values.get("stop") is not None:
+        values["stop"] = tuple(values["stop"])
+    return Generation(**values)
 
 
 def _benchmark(name: str, b: BenchmarkCfg, run: RunSettingsCfg, choices: dict[str, str]) -> BenchmarkSpec:
@@ -222,9 +227,11 @@ def build_run_spec(cfg: DictConfig, choices: dict[str, str] | None = None) -> Ru
 
     model = _model(c.model, _cfg_file("model", choices))
     judge_model = _model(c.judge.model, _cfg_file("judge", choices)) if c.judge.model else None
-    if judge_model and judge_model.engine == "vllm" and model.engine == "vllm" and judge_model.path != model.path:
-        raise ConfigError("two in-process vLLM engines cannot share one process: serve the judge (`vllm serve`) and "
-                          "use judge=openai, or judge with the model under test (judge=same)", file=_cfg_file("judge", choices), field="judge.model")
+    user_model = _model(c.user_sim.model, _cfg_file("user_sim", choices)) if c.user_sim.model else None
+    for other, group in ((judge_model, "judge"), (user_model, "user_sim")):
+        if other and other.engine == "vllm" and model.engine == "vllm" and other.path != model.path:
+            raise ConfigError("two in-process vLLM engines cannot share one process: serve it (`vllm serve`) and use "
+                              f"{group}=openai, or use the model under test ({group}=same)", file=_cfg_file(group, choices), field=f"{group}.model")
     root = c.data.root
     source = c.data.source or ("mirror" if root else None) or suite.data_source or "hub"
     data_file = _cfg_file("data", choices)
@@ -241,6 +248,7 @@ def build_run_spec(cfg: DictConfig, choices: dict[str, str] | None = None) -> Ru
         suite=suite.name, benchmarks=benchmarks, model=model, data=DataSpec(source=source, root=Path(root) if root else None, allow_unpinned=bool(c.data.allow_unpinned)),
         repeats=run.repeats, seed=run.seed, logprobs=run.logprobs, max_samples=run.max_samples, max_in_flight=run.max_in_flight,
         scoring_workers=_scoring_workers(run.scoring_workers), out_dir=out, judge_model=judge_model, run_id=run_id, config=resolved,
+        user_model=user_model,
     )
 
 

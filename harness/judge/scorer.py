@@ -16,12 +16,12 @@ from harness.benchmarks.base import Generated, Sample, Score, ScoreContext
 from harness.config.spec import JudgeSettings
 from harness.engines.base import Engine, GenerationRequest
 from harness.errors import ConfigError
-from harness.judge.parse import PARSERS
+from harness.judge.parse import FALLBACKS, PARSERS
 from harness.paths import REPO_ROOT
 from harness.scorers.answers import strip_thinking
 from harness.seeds import request_seed
 
-VERDICT_METRICS = ("correct", "parsed")  # what a verdict contributes to the metrics, as "<name>,none"
+VERDICT_METRICS = ("correct", "parsed", "refused", "answered")  # what a verdict contributes to the metrics, as "<name>,none"
 
 
 def judge_seed(sample_seed: int, benchmark: str, sample_id: str, run: int) -> int:
@@ -72,6 +72,9 @@ class JudgeScorer:
         out = [s for _, s in items]
         for idx, result in engine.generate(requests):
             verdict = PARSERS[self.settings.parser](result.text)
+            fallback = FALLBACKS.get(self.settings.parser)
+            if not verdict.get("parsed") and fallback is not None:  # the verdict says "parsed: false" beside it
+                verdict = {**verdict, **fallback(items[idx][0].responses[0].text or "")}
             score = out[idx]
             out[idx] = Score(extracted=score.extracted, metrics={**score.metrics, **verdict_metrics(verdict)}, error=score.error,
                              judge=JudgeRecord(model=self.model_name, prompt_file=self.settings.prompt_file,

@@ -93,6 +93,12 @@ def run_job(spec: RunSpec, ui: Any = None) -> dict[str, Any]:
         check_tokenizer(spec.judge_model)
     judge_name = spec.model.name if spec.judge_model is None else spec.judge_model.name
     check_pins(spec)  # before any data loads: no hub run at a moving head unless data.allow_unpinned=true
+    simulated = spec.user_model is not None and any(b.kind == "agent" for b in spec.benchmarks)
+    if simulated:  # τ²'s simulated user on an engine of its own
+        ensure_model(spec.user_model, ui.say)
+        check_model_path(spec.user_model)
+        check_tokenizer(spec.user_model)
+    user_name = spec.user_model.name if simulated else spec.model.name
     resolver = DatasetResolver(spec.data, {d.id: d for b in spec.benchmarks for d in b.datasets})
     benchmarks = load_benchmarks(spec.benchmarks, resolver, judge_model=judge_name)
     model_info = {"path": spec.model.path, **(model_hashes(Path(spec.model.path), spec.model.tokenizer) if spec.model.path else {})}
@@ -115,12 +121,13 @@ def run_job(spec: RunSpec, ui: Any = None) -> dict[str, Any]:
 
     renderer = TokenizerChat.for_model(spec.model)
     samples = build_samples(benchmarks, renderer, spec.max_samples)
-    bench_meta = {name: _bench_meta(b, len(samples[name]), judge_name) for name, b in benchmarks.items()}
+    bench_meta = {name: _bench_meta(b, len(samples[name]), judge_name, user_name) for name, b in benchmarks.items()}
     by_id = {name: {s.sample_id: s for s in ss} for name, ss in samples.items()}
     with ScoringStage(benchmarks, by_id, workers=spec.scoring_workers, count_tokens=renderer.count_tokens if renderer else None) as stage:
         ui.say(f"starting the {spec.model.engine} engine on {spec.model.path or spec.model.name}…")
         engine = make_engine(spec.model, seed=spec.seed)
         judge_engine = engine if not judged or spec.judge_model is None else make_engine(spec.judge_model, seed=spec.seed)
+        user_engine = make_engine(spec.user_model, seed=spec.seed) if simulated else None
         try:
             with RunProgress(ui.err, interval=float(os.environ.get("HARNESS_PROGRESS_INTERVAL", 30))) as progress, \
                     RecordSink(store, on_append=progress.advance) as sink:
@@ -133,6 +140,8 @@ def run_job(spec: RunSpec, ui: Any = None) -> dict[str, Any]:
                         stage.submit(_name, g)
                         sink.append(stage.ready())
                     solver = bench.solver(base_seed=spec.seed, logprobs=spec.logprobs, max_in_flight=spec.max_in_flight, model_name=spec.model.name)
+                    if user_engine is not None and hasattr(solver, "use_user_engine"):
+                        solver.use_user_engine(user_engine, user_name)
                     solver.solve(todo, engine, emit)
                     sink.append(stage.ready())
                     sink.append(stage.grade(judge_engine))  # judges read what this benchmark generated, in one batch
@@ -141,16 +150,20 @@ def run_job(spec: RunSpec, ui: Any = None) -> dict[str, Any]:
             engine_info = engine.describe()
             if judge_engine is not engine:
                 engine_info = {**engine_info, "judge": judge_engine.describe()}
+            if user_engine is not None:
+                engine_info = {**engine_info, "user_sim": user_engine.describe()}
         finally:
             engine.close()
             if judge_engine is not engine:
                 judge_engine.close()
+            if user_engine is not None:
+                user_engine.close()
 
     # 3. Scores from the records, then the manifest over everything.
     return finish_pack(spec, bench_meta, engine_info, [u.to_dict() for u in resolver.used], started=started)
 
 
-def _bench_meta(bench: Any, n_samples: int, judge_name: str) -> dict[str, Any]:
+def _bench_meta(bench: Any, n_samples: int, judge_name: str, user_name: str) -> dict[str, Any]:
     """What spec.json records per benchmark: what it is (from the benchmark itself) and how it was run."""
     spec = bench.spec
     return {
@@ -161,6 +174,7 @@ def _bench_meta(bench: Any, n_samples: int, judge_name: str) -> dict[str, Any]:
         "generation": asdict(spec.generation),
         "target_score": spec.target_score,
         "judge": None if spec.judge is None else {"model": judge_name, "prompt_file": spec.judge.prompt_file, "parser": spec.judge.parser},
+        **({"user_model": user_name} if spec.kind == "agent" else {}),  # who played τ²'s simulated user
         **bench.describe(),
     }
 

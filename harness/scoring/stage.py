@@ -35,7 +35,8 @@ def _score(bench: Benchmark, sample: Sample, answers: list[list[Any]], trace: di
     except Exception as err:  # the task's own code failed on this answer: unscored, recorded, not fatal
         last = traceback.extract_tb(err.__traceback__)[-1:]
         where = f" at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno}" if last else ""
-        return Score(error=f"{type(err).__name__}: {err}{where}")
+        # an error that names its kind (the sandbox's SandboxFailure: "sandbox_error") is counted as that kind
+        return Score(error=f"{getattr(err, 'unscored_kind', type(err).__name__)}: {err}{where}")
 
 
 def _score_in_worker(bench_name: str, sample_id: str, answers: list[list[Any]], trace: dict[str, Any]) -> Score:

@@ -306,6 +306,9 @@ def _verify(pack: Path, v: dict, cfg: Any, ui: Any) -> int:
                                     f"subset difference {subset.mean_difference:+.2f} points; tolerance: {tol.reason}"]
     if report["not_rerun"]:
         report["reasons"].append(f"{len(report['not_rerun'])} drawn interactive episode(s) integrity-checked only, not re-run")
+    report["excluded"] = _excluded(records)
+    report["reasons"] += [f"{b}: {e['n_excluded']} sample(s) left out of the scores, not counted as wrong (unscored runs: "
+                          + ", ".join(f"{k} {n}" for k, n in e["unscored"].items()) + ")" for b, e in report["excluded"].items()]
     return _finish(pack, report, ui, v.get("signing_key"))
 
 
@@ -362,6 +365,19 @@ def _rerun(pack: Path, run_spec: Any, spec_doc: dict, triples: list, benchmarks:
             engine.close()
             if judge_engine is not engine:
                 judge_engine.close()
+
+
+def _excluded(records: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
+    """Per benchmark with any, the samples the summary leaves out because a run went unscored (the sandbox
+    failed, or the scorer raised): part of the verdict's report, never a reason to fail it."""
+    from harness.pack.summary import excluded_items
+
+    out = {}
+    for bench, rows in records.items():
+        ids, kinds = excluded_items(rows)
+        if ids:
+            out[bench] = {"n_excluded": len(ids), "unscored": kinds}
+    return out
 
 
 def _finish(pack: Path, report: dict[str, Any], ui: Any, key: Any = None) -> int:

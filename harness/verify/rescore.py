@@ -36,6 +36,7 @@ def rescore_all(store: RecordStore, benchmarks: dict[str, Any], samples: dict[st
     extracted answer whose metrics still agree is a note, not a problem: scores come from metrics, and the
     text a filter keeps can change between harness versions (whitespace) without changing any score."""
     from harness.benchmarks.base import Generated
+    from harness.pack.summary import SANDBOX_ERROR, unscored_kind
     from harness.scoring.stage import score_records
     from harness.verify.diagnose import rescore_problems
 
@@ -46,10 +47,13 @@ def rescore_all(store: RecordStore, benchmarks: dict[str, Any], samples: dict[st
         counts[bench] = 0
         by_id = samples[bench]
         for batch in _batches(store, bench):
-            scorable = [r for r in batch if r.sample_id in by_id and len(r.responses) == by_id[r.sample_id].n_answers]
+            scorable = [r for r in batch if r.sample_id in by_id and len(r.responses) == by_id[r.sample_id].n_answers
+                        and unscored_kind(r.score_error) != SANDBOX_ERROR]
             rescored = score_records(stage, [(bench, Generated(by_id[r.sample_id], r.run, r.seed, r.responses)) for r in scorable])
             fresh = {(r.sample_id, r.run): r for r in rescored}
             for rec in batch:
+                if unscored_kind(rec.score_error) == SANDBOX_ERROR:
+                    continue  # the run's sandbox failed, not the program: left out of the scores, nothing to compare
                 found = rescore_problems(bench, rec, fresh.get((rec.sample_id, rec.run)), by_id.get(rec.sample_id))
                 metric_ok = not any(p.field and not p.field.startswith("extracted.") for p in found)
                 for p in found:

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from harness.benchmarks.factory import capabilities
 from harness.pack import layout
 from harness.pack.hashing import sha256_text
-from harness.pack.summary import scalar_metrics
+from harness.pack.summary import scalar_metrics, unscored_kind
 from harness.records import tokens as tok
 from harness.records.schema import READABLE_RECORD_VERSIONS, PromptRecord, SampleRecord
 from harness.records.store import RecordStore, token_slots
@@ -39,6 +39,7 @@ class Row:
     seed: int
     prompt_shas: tuple[str, ...]
     metrics: dict[str, float]
+    unscored: str | None = None  # why the sample-run has no score (harness.pack.summary.unscored_kind)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -152,7 +153,8 @@ def scan_records(pack: Path, spec: dict) -> Scan:
                 named.update(shas)
                 if rec.judge is not None:
                     named.add(rec.judge.response.prompt_sha256)
-                out.rows[bench].append(Row(sid, sys.intern(rec.task), rec.run, rec.seed, shas, scalar_metrics(rec.metrics)))
+                out.rows[bench].append(Row(sid, sys.intern(rec.task), rec.run, rec.seed, shas, scalar_metrics(rec.metrics),
+                                           unscored_kind(rec.score_error)))
         if index is not None:
             diff.update({k: "deleted" for k in index})  # in the index, never read
             out.problems += [Problem("records", rel, f"record {what} since the run", sample=f"{sid} run {run}") for (sid, run), what in sorted(diff.items())]

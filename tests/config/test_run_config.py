@@ -146,3 +146,24 @@ def test_cli_exits_2_with_the_field_named_and_loads_no_model(tmp_path, tiny_mode
     assert needle in res.stderr
     assert "vllm" not in res.stderr.lower() or "Initializing" not in res.stderr  # no engine started
     assert not (out / "records").exists()
+
+
+def test_stop_strings_are_a_setting_per_benchmark():
+    """mmlu_pro's config drops lm-eval's "Question:" stop string (it cuts thinking traces); `stop` set per benchmark
+    replaces the task's `until`, and unset keeps it."""
+    from harness.benchmarks.data import DatasetResolver
+    from harness.benchmarks.factory import build_samples, load_benchmarks
+    from harness.benchmarks.requests import generation_request
+
+    def stops(*overrides):
+        spec = spec_for("suite=global_common", "data=sample", "model=tiny", "+suite.only=[mmlu_pro]", *overrides)
+        bench = spec.benchmarks[0]
+        sample = build_samples(load_benchmarks(spec.benchmarks, DatasetResolver(spec.data, {})), None, 1)["mmlu_pro"][0]
+        task_until = sample.requests[0].gen_kwargs.get("until")
+        return task_until, generation_request(sample.requests[0].prompt, sample.requests[0].gen_kwargs, bench.generation, 1, 0).stop
+
+    until, stop = stops()
+    assert until == ["Question:"] and stop == ()
+    assert stops("+run.per_benchmark.mmlu_pro.stop=[Q:]")[1] == ("Q:",)
+    _, kept = stops("suite.benchmarks.mmlu_pro.generation.stop=null")
+    assert kept == tuple(until)
