@@ -67,6 +67,22 @@ class ForcedResult:
     top_logprobs: list[list[float]] = field(default_factory=list)
 
 
+def split_in_vocab(token_ids: Sequence[int], vocab_size: int) -> int:
+    """How many leading tokens are ids the model has: a recorded id outside the vocabulary (a forgery, or another
+    model's output) cannot be fed to the model, so scoring stops there and the rest score -inf."""
+    return next((i for i, t in enumerate(token_ids) if not 0 <= t < vocab_size), len(token_ids))
+
+
+def pad_out_of_vocab(result: ForcedResult, n: int) -> ForcedResult:
+    """Positions past the first out-of-vocabulary token: impossible for the model (log-prob -inf)."""
+    missing = n - len(result.logprobs)
+    result.logprobs += [float("-inf")] * missing
+    result.ranks += [0] * missing  # 0: no rank, the model cannot produce it
+    result.top_ids += [[] for _ in range(missing)]
+    result.top_logprobs += [[] for _ in range(missing)]
+    return result
+
+
 @runtime_checkable
 class TokenScorer(Protocol):
     """An engine that can score given tokens in one forward pass (the verifier's teacher-forced check)."""

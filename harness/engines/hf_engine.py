@@ -18,6 +18,8 @@ from harness.engines.base import (
     GenerationResult,
     LoglikelihoodRequest,
     LoglikelihoodResult,
+    pad_out_of_vocab,
+    split_in_vocab,
 )
 from harness.engines.tokens import encode, encode_pair, render_chat
 
@@ -114,8 +116,13 @@ class HFEngine:
         """Teacher forcing: each recorded output after its prompt, one forward pass per request."""
         torch = self._torch
         results = []
-        for r in requests:
+        vocab = int(self.model.get_output_embeddings().weight.shape[0])
+        for full in requests:
+            r = ForcedRequest(full.prompt, tuple(full.token_ids[:split_in_vocab(full.token_ids, vocab)]), full.top)
             ctx = encode(self.tokenizer, r.prompt)
+            if not r.token_ids:
+                results.append(pad_out_of_vocab(ForcedResult([], []), len(full.token_ids)))
+                continue
             ids = torch.tensor([ctx + list(r.token_ids)], dtype=torch.long, device=self.device)
             with torch.no_grad():
                 logits = self.model(input_ids=ids).logits[0, len(ctx) - 1 : -1]
@@ -124,8 +131,8 @@ class HFEngine:
             tok_lp = logp.gather(1, target[:, None]).squeeze(1)
             ranks = (logp > tok_lp[:, None]).sum(dim=1) + 1
             top_lp, top_id = logp.topk(r.top, dim=-1)
-            results.append(ForcedResult([float(x) for x in tok_lp], [int(x) for x in ranks],
-                                        top_id.tolist(), top_lp.tolist()))
+            results.append(pad_out_of_vocab(ForcedResult([float(x) for x in tok_lp], [int(x) for x in ranks],
+                                                         top_id.tolist(), top_lp.tolist()), len(full.token_ids)))
         return results
 
     # -- generation -------------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from harness.engines.base import (
     GenerationResult,
     LoglikelihoodRequest,
     LoglikelihoodResult,
+    pad_out_of_vocab,
+    split_in_vocab,
 )
 from harness.engines.tokens import encode, encode_pair, render_chat
 
@@ -144,20 +146,22 @@ class VLLMEngine:
         if not requests:
             return []
         ctxs = [encode(self.tokenizer, r.prompt) for r in requests]
-        prompts = [TokensPrompt(prompt_token_ids=ctx + list(r.token_ids)) for ctx, r in zip(ctxs, requests, strict=True)]
+        vocab = int(self.llm.llm_engine.model_config.get_vocab_size())
+        keep = [split_in_vocab(r.token_ids, vocab) for r in requests]
+        prompts = [TokensPrompt(prompt_token_ids=ctx + list(r.token_ids[:k])) for ctx, r, k in zip(ctxs, requests, keep, strict=True)]
         params = [SamplingParams(max_tokens=1, temperature=0.0, prompt_logprobs=r.top, detokenize=False) for r in requests]
         outs = self.llm.generate(prompts, params, use_tqdm=False)
         results = []
-        for ctx, r, out in zip(ctxs, requests, outs, strict=True):
+        for ctx, r, out, k in zip(ctxs, requests, outs, keep, strict=True):
             res = ForcedResult([], [])
-            for pos, tid in enumerate(r.token_ids, start=len(ctx)):
+            for pos, tid in enumerate(r.token_ids[:k], start=len(ctx)):
                 d = out.prompt_logprobs[pos]
                 res.logprobs.append(float(d[tid].logprob))
                 res.ranks.append(int(d[tid].rank))
                 ranked = sorted(((lp.rank, t, float(lp.logprob)) for t, lp in d.items() if lp.rank is not None and lp.rank <= r.top))
                 res.top_ids.append([t for _, t, _ in ranked])
                 res.top_logprobs.append([lp for _, _, lp in ranked])
-            results.append(res)
+            results.append(pad_out_of_vocab(res, len(r.token_ids)))
         return results
 
     def _fit(self, ctx: list[int], cont: list[int]) -> tuple[list[int], list[int]]:

@@ -52,8 +52,10 @@ def check_forced(resp: Response, forced: ForcedResult, tolerance: float, epsilon
         return ForcedCheck(len(forced.logprobs) == n, n, 0.0, detail="no recorded log-probs to compare" if not resp.logprobs else
                            f"{len(forced.logprobs)} tokens scored, {n} recorded")
     deltas = [abs(a - b) for a, b in zip(resp.logprobs, forced.logprobs, strict=True)]
-    worst = max(deltas, default=0.0)
+    worst = max((d for d in deltas if math.isfinite(d)), default=0.0)
     for i, d in enumerate(deltas):
+        if forced.ranks[i] == 0:
+            return ForcedCheck(False, n, worst, i, f"token #{i} ({resp.token_ids[i]}) is not in the model's vocabulary")
         if d > tolerance:
             return ForcedCheck(False, n, worst, i, f"token #{i} ({resp.token_ids[i]}): recorded log-prob {resp.logprobs[i]:.4f}, "
                                f"the model gives {forced.logprobs[i]:.4f} (tolerance {tolerance})")

@@ -112,4 +112,5 @@ def test_run_and_verify_score_through_the_same_stage(tmp_path, monkeypatch, tiny
     recorded = len(calls)
     assert recorded == 2 * (2 * 5 + 2)  # haerae: 5 subtasks × 2 items, hrm8k_ksm: 2 items; two runs each
     assert verify([str(out), "verify.seed=1", "verify.fraction=1.0", "verify.unsigned=true"]) == 0
-    assert len(calls) == 2 * recorded  # every re-run triple was scored by the stage too
+    # every record re-scored from its recorded output (before any engine), then every re-run triple: the stage both times
+    assert len(calls) == 3 * recorded

@@ -58,3 +58,12 @@ def test_tolerance_is_exact_on_the_runs_setup_and_from_the_dtype_elsewhere():
     assert tolerance(["cpu: a, verification b"], "float32").epsilon == 1e-3
     assert tolerance(["x"], "auto").epsilon == 0.25 and "unknown" in tolerance(["x"], None).reason
     assert tolerance([], "bf16", epsilon=0.5).epsilon == 0.5
+
+
+def test_a_token_outside_the_vocabulary_is_named_not_fed_to_the_model():
+    from harness.engines.base import pad_out_of_vocab, split_in_vocab
+
+    assert split_in_vocab([3, 7, 512, 4], 512) == 2 and split_in_vocab([3, -1], 512) == 1 and split_in_vocab([1, 2], 512) == 2
+    forced = pad_out_of_vocab(_forced([-0.1, -0.1], [1, 1], TOPS[:2]), 3)
+    check = check_forced(_resp([-0.1, -0.1, -0.1]), forced, 0.01, 0.01)
+    assert not check.consistent and check.position == 2 and "vocabulary" in check.detail and math.isfinite(check.max_delta)
