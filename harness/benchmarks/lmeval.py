@@ -34,20 +34,23 @@ def _filter_names(task) -> list[str]:
 
 
 class LmEvalScorer:
-    """lm-eval's filters and `process_results` on one sample-run, with the thinking trace removed first
-    (by `split_thinking_raw`'s rule only: the text after the last `</think>`, not otherwise changed)."""
+    """lm-eval's filters and `process_results` on one sample-run, given what the benchmark's `answer` setting
+    says: by default the thinking trace removed (by `split_thinking_raw`'s rule only: the text after the last
+    `</think>`, not otherwise changed), or the output as generated (`whole_output`)."""
 
     needs_engine = False
 
-    def __init__(self, tasks: dict[str, Any], context_fields: dict[str, str | None]):
+    def __init__(self, tasks: dict[str, Any], context_fields: dict[str, str | None], answer: str = "after_thinking"):
         self.tasks = tasks
         self.context_fields = context_fields
+        self.answer = answer
         self.name = "lm_eval"
         self.version = SCORER_VERSION
 
     def score(self, sample: Sample, answers: list[list[Any]], ctx: ScoreContext) -> Score:
         task = self.tasks[sample.task]
-        answers = [[split_thinking_raw(a)[0] if isinstance(a, str) else a for a in per] for per in answers]
+        if self.answer == "after_thinking":
+            answers = [[split_thinking_raw(a)[0] if isinstance(a, str) else a for a in per] for per in answers]
         copies = [dataclasses.replace(inst, resps=list(resps), filtered_resps={})
                   for inst, resps in zip(sample.payload, answers, strict=True)]
         saved = task._instances  # apply_filters works on the task's instance list: lend it ours, then restore
@@ -82,7 +85,8 @@ class LmEvalBenchmark:
     def __init__(self, spec: BenchmarkSpec, tasks: dict[str, Any], *, metric_names: Callable[[Any], list[str]] = _metric_names):
         self.spec = spec
         self.tasks = tasks
-        self.scorer: Any = LmEvalScorer(tasks, {n: (t.config.metadata or {}).get("context_field") for n, t in tasks.items()})
+        self.scorer: Any = LmEvalScorer(tasks, {n: (t.config.metadata or {}).get("context_field") for n, t in tasks.items()},
+                                        spec.answer)
         self.metric_key = self._primary_metric(metric_names)
 
     @property
@@ -139,7 +143,7 @@ class LmEvalBenchmark:
                            "higher_is_better": dict(t.higher_is_better()), "n_docs": len(t.eval_docs), "config": config}
         return {"kind": self.kind, "rerunnable": self.rerunnable, "settings_per_call": False,
                 "task_versions": {n: v["version"] for n, v in tasks.items()}, "lmeval": {"tasks": tasks},
-                "scorer": {"name": self.scorer.name, "version": self.scorer.version}}
+                "scorer": {"name": self.scorer.name, "version": self.scorer.version}, "answer": self.spec.answer}
 
 
 def _request(inst: Any) -> Request:

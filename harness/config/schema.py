@@ -93,6 +93,10 @@ class BenchmarkCfg(_Strict):
     judge: JudgeCfg | None = None
     agent: AgentCfg | None = None
     target_score: float | None = Field(None, gt=0, le=100)  # individual suite: the target model's score A
+    # What the task's scorer receives of each output: the text after the last </think> ("after_thinking", the
+    # documented rule; an unclosed <think> gives "") or the output as generated ("whole_output"). Nothing
+    # else is changed either way; the task's own code then reads the answer (docs/benchmarks-catalogue.md).
+    answer: Literal["after_thinking", "whole_output"] = "after_thinking"
 
 
 class SuiteCfg(_Strict):

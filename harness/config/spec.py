@@ -76,6 +76,7 @@ class BenchmarkSpec:
     agent: dict[str, Any] | None = None  # agent benchmarks (kind: agent): python, domain, task_ids, max_steps
     kind: str = "lm_eval"  # lm_eval | nia | agent: which loader builds it (harness.benchmarks.factory)
     sections: tuple[str, ...] = ()  # the official sections it counts for (nia, global_common, individual)
+    answer: str = "after_thinking"  # what the scorer receives of an output: after_thinking | whole_output
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ def _benchmark(name: str, b: BenchmarkCfg, run: RunSettingsCfg, choices: dict[st
         date_window=b.date_window.model_dump(exclude_none=True) if b.date_window else None,
         judge=None if j is None else JudgeSettings(prompt_file=j.prompt, parser=j.parser, fields=dict(j.fields),
                                                    max_tokens=j.max_tokens, temperature=j.temperature),
-        agent=b.agent.model_dump() if b.agent else None, kind=b.kind, sections=tuple(b.sections),
+        agent=b.agent.model_dump() if b.agent else None, kind=b.kind, sections=tuple(b.sections), answer=b.answer,
     )
 
 

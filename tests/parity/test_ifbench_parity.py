@@ -108,3 +108,12 @@ def test_start_verb_uses_nltks_tagger():
     checker.build_description()
     assert checker.check_following("Imagine a river.") is True
     assert checker.check_following("The report is written.") is False
+
+
+@pytest.mark.parametrize("answer, expected", [("after_thinking", "  Answer.\n"), ("whole_output", "<think>plan</think>  Answer.\n")])
+def test_the_config_says_what_the_scorer_receives(answer, expected):
+    """`answer` per benchmark: the text after the thinking trace (the default) or the output as generated;
+    nothing else is changed either way (the whitespace stays)."""
+    run = RunPath("ifbench", None, ["suite=global_common", f"+suite.benchmarks.ifbench.answer={answer}"])
+    [record] = run.score([(run.samples[0], "<think>plan</think>  Answer.\n")], workers=0)
+    assert record.extracted["none"] == expected
