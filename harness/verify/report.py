@@ -21,7 +21,7 @@ def statement(report: dict[str, Any]) -> dict[str, Any]:
     return {"kind": "harness-verdict", "version": 1, "created": report["created"], "pack": report["pack"],
             "manifest_sha256": report["manifest_sha256"], "verdict": report["verdict"],
             "draw": {"seed": v["seed"], "fraction": v["fraction"], "samples": v["samples"], "triples": triples},
-            "protocol": report.get("protocol"), "reasons": report["reasons"][:20]}
+            "protocol": report.get("protocol"), "receipt": report.get("receipt"), "reasons": report["reasons"][:20]}
 
 
 def write_report(pack: Path, report: dict[str, Any], key: Any = None) -> Path:

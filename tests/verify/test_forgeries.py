@@ -103,6 +103,7 @@ def test_a_receipt_binds_the_pack_as_handed_over(forger):
     receipt = sha256_file(forger.pack / "manifest.json")
     code, report = forger.verify(f"verify.receipt={receipt}", "verify.received_at=2026-12-01T09:00:00+09:00", "verify.samples=1")
     assert code == 0 and report["receipt"]["matches"] and report["receipt"]["received_at"] == "2026-12-01T09:00:00+09:00"
+    assert report["statement"]["receipt"] == report["receipt"]  # receipt, its time and the seed drawn after it: signed
     forger.rewrite("haerae", _flip("acc,none"))
     forger.reseal()  # a pack changed after its receipt, however well resealed
     code, report = forger.verify(f"verify.receipt={receipt}", "verify.rescore=false")
