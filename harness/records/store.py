@@ -29,6 +29,23 @@ from harness.records.schema import READABLE_RECORD_VERSIONS, PromptRecord, Sampl
 RECORDS_DIR = "records"
 PROMPTS_DIR = "prompts"
 _FLUSH_RECORDS, _FLUSH_TOKENS, _FLUSH_SECONDS = 256, 1 << 18, 10.0
+# HARNESS_RECORD_FLUSH_S: the longest a scored record waits in memory before it is synced (default 10 s: a
+# killed job re-generates at most that much). Not part of the config: it changes no result, only how much a
+# kill loses; 0 syncs every batch as it comes (the resume test, interactive debugging).
+FLUSH_ENV = "HARNESS_RECORD_FLUSH_S"
+
+
+def flush_seconds() -> float:
+    value = os.environ.get(FLUSH_ENV)
+    if value is None:
+        return _FLUSH_SECONDS
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise RecordError(f"{FLUSH_ENV}={value!r} is not a number of seconds", field=FLUSH_ENV) from None
+    if not seconds >= 0:
+        raise RecordError(f"{FLUSH_ENV}={value!r} must be 0 or more seconds", field=FLUSH_ENV)
+    return seconds
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
@@ -228,6 +245,7 @@ class _Appender:
         self._tokens: list[dict[str, Any]] = []  # per response with tokens: its columns
         self._n_tokens = 0
         self._last = time.monotonic()
+        self._flush_s = flush_seconds()
 
     def append(self, records: Iterable[SampleRecord], prompts: dict[str, str]) -> None:
         new = {h: t for h, t in prompts.items() if h not in self._known_prompts}
@@ -241,7 +259,7 @@ class _Appender:
             self._tokens += cols
             self._n_tokens += sum(len(c["token_id"]) for c in cols)
             self._rows.append(row_line(rec))
-        if len(self._rows) >= _FLUSH_RECORDS or self._n_tokens >= _FLUSH_TOKENS or time.monotonic() - self._last > _FLUSH_SECONDS:
+        if len(self._rows) >= _FLUSH_RECORDS or self._n_tokens >= _FLUSH_TOKENS or time.monotonic() - self._last >= self._flush_s:
             self.flush()
 
     def flush(self) -> None:

@@ -27,7 +27,7 @@ from harness.pack import layout
 from harness.pack.finish import finish_pack as pack_finish
 from harness.pack.finish import write_json as _write_json
 from harness.pack.hashing import model_hashes
-from harness.records.store import RecordSink, RecordStore
+from harness.records.store import RecordSink, RecordStore, flush_seconds
 from harness.seeds import run_seed
 from harness.benchmarks.data import DatasetResolver
 from harness.benchmarks.pins import check_pins
@@ -93,6 +93,7 @@ def run_job(spec: RunSpec, ui: Any = None) -> dict[str, Any]:
         check_tokenizer(spec.judge_model)
     judge_name = spec.model.name if spec.judge_model is None else spec.judge_model.name
     check_pins(spec)  # before any data loads: no hub run at a moving head unless data.allow_unpinned=true
+    flush_seconds()  # HARNESS_RECORD_FLUSH_S, if set, is read now: a bad value stops the job before any model loads
     simulated = spec.user_model is not None and any(b.kind == "agent" for b in spec.benchmarks)
     if simulated:  # τ²'s simulated user on an engine of its own
         ensure_model(spec.user_model, ui.say)

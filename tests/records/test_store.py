@@ -90,3 +90,19 @@ def test_bad_json_and_bad_schema_name_the_line(tmp_path):
     path.write_text(json.dumps(obj) + "\n")
     with pytest.raises(RecordError, match="schema_version 99"):
         read_records(path)
+
+
+def test_the_flush_interval_comes_from_the_environment_and_is_checked(tmp_path, monkeypatch):
+    from harness.errors import RecordError
+    from harness.records.store import FLUSH_ENV, RecordStore, flush_seconds
+
+    assert flush_seconds() == 10.0
+    monkeypatch.setenv(FLUSH_ENV, "abc")
+    with pytest.raises(RecordError, match=FLUSH_ENV):
+        flush_seconds()
+    monkeypatch.setenv(FLUSH_ENV, "0")  # every append synced at once: a reader sees it before close
+    store = RecordStore(tmp_path)
+    app = store.open_for_append("b")
+    app.append([_record(0, 0)], {})
+    assert len(store.records_path("b").read_text().splitlines()) == 1
+    app.close()

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from harness.paths import REPO_ROOT
-from harness.records.store import RecordStore
+from harness.records.store import FLUSH_ENV, RecordStore
 
 pytestmark = pytest.mark.slow
 
@@ -22,9 +22,12 @@ ARGS = ["model=tiny", "run.repeats=5", "run.max_in_flight=1", "suite.benchmarks.
 
 
 def _run(out, **kw):
+    # every record synced as it is scored (the default waits up to 10 s): a fast machine would otherwise finish
+    # all 60 generations before the first batch lands, and there would be nothing to kill mid-way
+    env = {**os.environ, FLUSH_ENV: "0"}
     return subprocess.Popen(
         [sys.executable, "-m", "harness.cli", "run", *ARGS, f"out={out}"],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True, **kw,
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True, env=env, **kw,
     )
 
 
