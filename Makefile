@@ -1,4 +1,5 @@
-# Two commands on a fresh machine: `make demo` (set up + run the sample suite on the embedded model) and `make test`.
+# Two commands on a fresh machine: `make demo` (set up, run the sample suite on the embedded model, write its report)
+# and `make test`.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -12,7 +13,8 @@ $(STAMP): pyproject.toml scripts/setup_env.sh
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/harness run suite=sample model=default
+	$(BIN)/harness run suite=sample model=default out=results/demo
+	$(BIN)/harness report results/demo out=results/demo-report
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

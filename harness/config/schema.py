@@ -293,3 +293,13 @@ class LineageSettingsCfg(_Strict):
 
 class LineageCfg(_Strict):
     lineage: LineageSettingsCfg
+
+
+class ReportCfg(_Strict):
+    out: str | None = None
+    scores: str | None = None
+    history: str | None = None
+    suite: str | None = None
+    threshold: float = Field(default=1.0, ge=0)
+    page_size: int = Field(default=50, ge=1, le=10_000)
+    chunk_size: int = Field(default=200, ge=1, le=100_000)

@@ -1,0 +1,39 @@
+"""`harness report PACK… [out=DIR] [scores=DIR] [history=LOCATION]`: write the report site and print its path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.errors import ConfigError
+from harness.paths import REPO_ROOT
+
+USAGE = "usage: harness report PACK… [out=DIR] [scores=DIR] [history=LOCATION] [suite=NAME] [threshold=POINTS]"
+
+
+def default_out(packs: list[Path]) -> Path:
+    from harness.report.site import slug
+
+    base = REPO_ROOT / "results" / "reports"
+    if not packs:
+        return base / "scores"
+    name = packs[0].name if len(packs) == 1 else f"{packs[0].name}-vs-{len(packs) - 1}-more"
+    return base / slug(name)
+
+
+def main(argv: list[str]) -> int:
+    from harness.config.compose import validated
+    from harness.config.schema import ReportCfg
+    from harness.report.site import build
+
+    packs = [Path(a).resolve() for a in argv if "=" not in a and not a.startswith("-")]
+    overrides = [a for a in argv if "=" in a]
+    unknown = [a for a in argv if a.startswith("-")]
+    if unknown:
+        raise ConfigError(f"unknown flag {unknown[0]}; {USAGE}")
+    cfg = validated("report", overrides, ReportCfg)
+    out = Path(cfg["out"]).expanduser().resolve() if cfg["out"] else default_out(packs)
+    site = build(packs, out, scores=Path(cfg["scores"]).expanduser() if cfg["scores"] else None, history=cfg["history"],
+                 suite=cfg["suite"], threshold=cfg["threshold"], chunk_size=cfg["chunk_size"], page_size=cfg["page_size"])
+    print(f"report: {site.index}")
+    print(f"summary: {site.out / 'summary.md'}")
+    return 0

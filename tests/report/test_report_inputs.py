@@ -1,0 +1,124 @@
+"""`harness report` on bad input and on pack data written by us: exit 2 naming file and field before anything is
+written, never into a directory it did not make; the browser's flags follow the records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+from harness.records.store import RecordStore
+from harness.report.samples import FLAG_NAMES, INCONSISTENT, SANDBOX, WRONG_ALL
+from tests.report.conftest import bench_report
+
+
+@pytest.fixture(scope="module")
+def small_pack(tmp_path_factory):
+    return bench_report().make_pack(tmp_path_factory.mktemp("small") / "pack", 400, repeats=3)
+
+
+def _index(site: Path, bench: str) -> dict:
+    f = next(site.glob(f"data/*/{bench}/index.js"))
+    text = f.read_text(encoding="utf-8")
+    return json.loads(text[text.index(",") + 1: text.rindex(")")])
+
+
+def test_flags_and_means_follow_the_records(small_pack, tmp_path):
+    assert main(["report", str(small_pack), f"out={tmp_path / 'site'}", "chunk_size=37"]) == 0
+    site = tmp_path / "site"
+    for bench, metric in (("gen", "exact_match,none"), ("choice", "acc,none")):
+        runs: dict[str, list] = {}
+        errors: set[str] = set()
+        for rec in RecordStore(small_pack).iter_rows(bench):
+            if rec.score_error:
+                errors.add(rec.sample_id)
+            else:
+                runs.setdefault(rec.sample_id, []).append(rec.metrics[metric])
+        rows = {r[0]: r for r in _index(site, bench)["rows"]}
+        assert set(rows) == set(runs) | errors
+        for sid, vs in runs.items():
+            flags, mean = rows[sid][1], rows[sid][2]
+            assert bool(flags & WRONG_ALL) == all(v == 0 for v in vs), sid
+            assert bool(flags & INCONSISTENT) == (len(set(vs)) > 1), sid
+            assert mean == pytest.approx(100 * sum(vs) / len(vs))
+        for sid in errors:
+            assert rows[sid][1] & SANDBOX
+        # every sample sits in the chunk its index row names, with all its runs in order
+        for sid in list(rows)[::50]:
+            c = rows[sid][3]
+            text = next(site.glob(f"data/*/{bench}/chunk-{c}.js")).read_text(encoding="utf-8")
+            chunk = json.loads(text[text.index(",", text.index(",") + 1) + 1: text.rindex(")")])
+            s = next(x for x in chunk if x["id"] == sid)
+            assert [r["run"] for r in s["runs"]] == [0, 1, 2]
+    report = json.loads((site / "report.json").read_text())
+    assert set(report["packs"][0]["sample_flags"]["gen"]) == set(FLAG_NAMES.values())
+
+
+def test_a_directory_the_report_did_not_write_is_refused_unchanged(small_pack, tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    assert main(["report", str(small_pack), f"out={out}"]) == 2
+    assert "did not write" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    # its own earlier output is replaced in place
+    site = tmp_path / "site"
+    assert main(["report", str(small_pack), f"out={site}"]) == 0
+    assert main(["report", str(small_pack), f"out={site}"]) == 0
+
+
+@pytest.mark.parametrize("damage, field", [
+    (lambda d: d["benchmarks"]["gen"].pop("ci95"), "benchmarks.gen.ci95"),
+    (lambda d: d.pop("benchmarks"), "benchmarks"),
+])
+def test_a_summary_missing_a_field_is_named_before_anything_is_written(small_pack, tmp_path, capsys, damage, field):
+    import shutil
+
+    pack = tmp_path / "pack"
+    shutil.copytree(small_pack, pack)
+    doc = json.loads((pack / "summary.json").read_text())
+    damage(doc)
+    (pack / "summary.json").write_text(json.dumps(doc))
+    assert main(["report", str(pack), f"out={tmp_path / 'site'}"]) == 2
+    err = capsys.readouterr().err
+    assert "summary.json" in err and f"field {field}" in err
+    assert not (tmp_path / "site").exists()
+
+
+def test_bad_inputs_exit_2_naming_what(tmp_path, capsys, small_pack):
+    assert main(["report", str(tmp_path / "nowhere"), f"out={tmp_path / 's1'}"]) == 2
+    assert "nowhere" in capsys.readouterr().err
+    (tmp_path / "scores.json").write_text(json.dumps({"table": [], "teams": "x"}))
+    assert main(["report", f"scores={tmp_path / 'scores.json'}", f"out={tmp_path / 's2'}"]) == 2
+    assert "field teams" in capsys.readouterr().err
+    assert main(["report", f"out={tmp_path / 's3'}"]) == 2
+    assert "nothing to report" in capsys.readouterr().err
+    assert main(["report", str(small_pack), "page_size=0", f"out={tmp_path / 's4'}"]) == 2
+    assert "page_size" in capsys.readouterr().err
+    for d in ("s1", "s2", "s3", "s4"):
+        assert not (tmp_path / d).exists()
+
+
+def test_a_verdict_file_that_is_not_a_verdict_is_named(small_pack, tmp_path, capsys):
+    import shutil
+
+    pack = tmp_path / "pack"
+    shutil.copytree(small_pack, pack)
+    (pack / "verification").mkdir()
+    (pack / "verification" / "20260101T000000Z.json").write_text(json.dumps({"verdict": "MAYBE"}))
+    assert main(["report", str(pack), f"out={tmp_path / 'site'}"]) == 2
+    err = capsys.readouterr().err
+    assert "20260101T000000Z.json" in err and "field verdict" in err
+
+
+def test_the_report_never_imports_an_engine_or_lm_eval():
+    import subprocess
+    import sys
+
+    code = ("import sys, harness.report.site, harness.report.samples, harness.report.comparison, harness.report.leaderboard, "
+            "harness.report.trend, harness.report.cli; bad = [m for m in ('vllm', 'lm_eval', 'torch', 'transformers') if m in sys.modules]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
