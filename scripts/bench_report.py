@@ -27,9 +27,11 @@ _KO = "정답은 따라서 그러므로 계산하면 문제에서 주어진 조�
 _EN = "the answer is therefore we compute first let us check that the condition holds so the value must be".split()
 
 
-def make_pack(pack: Path, n_samples: int, repeats: int = REPEATS, seed: int = 0) -> Path:
+def make_pack(pack: Path, n_samples: int, repeats: int = REPEATS, seed: int = 0, skill: float = 1.0) -> Path:
     """A finished pack: `n_samples` items (4/5 generative, 1/5 multiple choice), `repeats` runs each. Items
-    differ in difficulty, so some are wrong in every run, some inconsistent; a few runs are sandbox errors."""
+    differ in difficulty, so some are wrong in every run, some inconsistent; a few runs are sandbox errors.
+    Prompts and item difficulties depend on nothing but `n_samples`, so packs that differ in `seed` (the
+    runs' draws) or `skill` (each item's chance of a right answer, scaled) are two checkpoints on one suite."""
     import numpy as np
 
     from harness.pack import layout
@@ -39,7 +41,7 @@ def make_pack(pack: Path, n_samples: int, repeats: int = REPEATS, seed: int = 0)
     from harness.records.store import RecordStore
     from harness.seeds import request_seed, run_seed
 
-    rng = np.random.default_rng(seed)
+    items, rng = np.random.default_rng(0), np.random.default_rng(seed)
     words = np.array(_KO + _EN)
     pack.mkdir(parents=True)
     (pack / layout.CONFIG).write_text("synthetic: true\n")
@@ -48,16 +50,17 @@ def make_pack(pack: Path, n_samples: int, repeats: int = REPEATS, seed: int = 0)
     n_gen = n_samples * 4 // 5
     sizes = {"gen": n_gen, "choice": n_samples - n_gen}
     for bench, n in sizes.items():
-        p_item = rng.beta(0.6, 0.6, n)
+        p_item = items.beta(0.6, 0.6, n) * skill
+        texts = [f"문제 {i}: " + " ".join(items.choice(words, 30).tolist()) for i in range(n)]
+        hashes = [sha256_text(t) for t in texts]
         with store.open_for_append(bench) as app:
             for run in range(repeats):
                 batch, prompts = [], {}
                 for i in range(n):
                     sid = f"{bench}/{i}"
-                    prompt = f"문제 {i}: " + " ".join(rng.choice(words, 30).tolist())
-                    sha = sha256_text(prompt)
+                    sha = hashes[i]
                     if run == 0:
-                        prompts[sha] = prompt
+                        prompts[sha] = texts[i]
                     s = request_seed(run_seed(1234, run), bench, sid, run)
                     right = bool(rng.random() < p_item[i])
                     err = "sandbox_error: the checker did not answer" if rng.random() < 0.001 else None
