@@ -60,7 +60,10 @@ def variance_split(benches: dict[str, dict[str, Any]], div_id: str = "chart-vari
     """Where the uncertainty of each mean comes from: items (between) or re-sampling the same item (within)."""
     names = list(benches)
     within = [100 * float(benches[b].get("within_fraction") or 0) for b in names]
-    fig = go.Figure([go.Bar(x=names, y=[100 - w for w in within], name="between items", marker_color="#1f5fbf"),
+    # a mean with no variance at all (every item scored alike in every run) has no split to show
+    none = [not (benches[b].get("var_between_items") or benches[b].get("var_within_items")) for b in names]
+    within = [0.0 if z else w for w, z in zip(within, none)]
+    fig = go.Figure([go.Bar(x=names, y=[0.0 if z else 100 - w for w, z in zip(within, none)], name="between items", marker_color="#1f5fbf"),
                      go.Bar(x=names, y=within, name="within items (run to run)", marker_color="#f59f00")])
     fig.update_layout(barmode="stack", title="Share of the mean's variance", yaxis_title="% of Var(mean)", yaxis_range=[0, 100])
     return _html(fig, div_id, height=320)

@@ -143,3 +143,53 @@ def test_a_50000_sample_pack_builds_and_its_browser_stays_responsive(page, tmp_p
     assert page.errors == []
     with capsys.disabled():
         print(f"\n50,000 samples × 5 runs: report built in {build_s:.1f} s; filter + render {filter_ms:.1f} ms in the page")
+
+
+@pytest.fixture(scope="module")
+def checkpoints(tmp_path_factory):
+    """Three nights of one suite: a checkpoint, the same checkpoint's second pack (other run draws), and a worse one."""
+    br, root = bench_report(), tmp_path_factory.mktemp("nights")
+    return [br.make_pack(root / "night-1", 600, repeats=5, seed=1), br.make_pack(root / "night-2", 600, repeats=5, seed=2),
+            br.make_pack(root / "night-3", 600, repeats=5, seed=3, skill=0.6)]
+
+
+def test_comparison_page_shows_harness_compare_figures_and_flags_the_worse_pack(checkpoints, page, tmp_path):
+    from harness.compare import compare_packs
+
+    base, same, worse = checkpoints
+    site = _report(str(base), str(same), str(worse), f"out={tmp_path / 'site'}")
+    page.goto((site / "compare.html").as_uri())
+    assert page.locator(".comparison").count() == 2 and page.locator(".js-plotly-plot").count() == 2
+    for card, other in zip(page.locator(".comparison").all(), (same, worse)):
+        expected = compare_packs(base, other, allow_differences=True)
+        rows = card.eval_on_selector_all("tr[data-benchmark]", "trs => trs.map(t => [t.dataset.benchmark, t.querySelector('.badge').textContent,"
+                                         " t.querySelector('[data-field=diff]').dataset.value])")
+        assert [(r[0], r[1]) for r in rows] == [(b.benchmark, b.verdict) for b in expected.benchmarks]
+        assert [float(r[2]) for r in rows] == pytest.approx([b.stats.diff for b in expected.benchmarks])
+    verdicts = {card.get_attribute("data-b"): card.eval_on_selector_all(".badge.regressed", "e => e.length") for card in page.locator(".comparison").all()}
+    assert verdicts[json.loads((worse / "summary.json").read_text())["run_id"]] >= 1
+    assert verdicts[json.loads((same / "summary.json").read_text())["run_id"]] == 0
+    md = (site / "summary.md").read_text()
+    assert "**regressed**" in md
+    page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
+    assert page.errors == []
+
+
+def test_trend_page_draws_every_night_from_the_history(checkpoints, page, tmp_path):
+    from harness.history import History
+
+    location = tmp_path / "history.sqlite"
+    with History.open(location) as h:
+        for p in checkpoints:
+            h.add(p)
+    site = _report(str(checkpoints[-1]), f"history={location}", f"out={tmp_path / 'site'}")
+    page.goto((site / "trend.html").as_uri())
+    page.wait_for_selector("#chart-trend .main-svg")
+    assert page.locator("#nights tr[data-status]").count() == 3
+    n_traces = page.evaluate("document.getElementById('chart-trend').data.length")
+    assert n_traces == 2 * 2  # two benchmarks, each a CI band and a line
+    means = page.evaluate("document.getElementById('chart-trend').data.filter(t => t.mode === 'lines+markers').map(t => [t.name, Array.from(t.y)])")
+    for name, ys in means:
+        assert ys == pytest.approx([json.loads((p / "summary.json").read_text())["benchmarks"][name]["mean"] for p in checkpoints])
+    page.screenshot(path=str(tmp_path / "trend.png"), full_page=True)
+    assert page.errors == []
