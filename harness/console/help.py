@@ -82,6 +82,18 @@ COMMANDS: dict[str, CommandHelp] = {
         exit_codes=((0, "printed"), (2, "not a finished evidence pack")),
         examples=("harness receipt results/nia-team-a > nia-team-a.receipt.json",),
     ),
+    "compare": CommandHelp(
+        summary="Compare two evidence packs (B against the baseline A) per benchmark: the paired difference over the items "
+                "both scored, its 95% CI clustered by item over the runs, a paired t-test, and improved / unchanged / regressed.",
+        usage="harness compare A B [compare.threshold=POINTS] [compare.allow_differences=true] [compare.out=FILE]",
+        config="compare",
+        groups=("history",),
+        exit_codes=((0, "nothing regressed"), (1, "a benchmark regressed (drop > threshold and p < 0.05)"),
+                    (2, "bad input: not a pack, or packs whose datasets, prompts or generation settings differ (each listed)")),
+        examples=("harness compare results/night-41 results/night-42",
+                  "harness compare 3f2a9c1e0b7d results/night-42 compare.threshold=2 compare.out=compare.json"),
+        notes=("A and B are pack directories or entry ids of the history (`harness history list`).",),
+    ),
 }
 
 
