@@ -1,10 +1,11 @@
 """What a comparison reads of an evidence pack: its spec and manifest, and per benchmark the item × run
 matrix of its primary metric with each item's document and prompt hashes, streamed from the records
-(rows only: token arrays are never read)."""
+(rows only, harness.records.scan: token arrays are never read)."""
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import numpy as np
 
 from harness.errors import RecordError
 from harness.pack import layout
-from harness.pack.summary import ScoreRow, excluded_items, scalar_metrics, score_matrix, unscored_kind
+from harness.records.scan import scan_rows
 from harness.records.store import RecordStore
 
 
@@ -67,24 +68,56 @@ def load_pack(path: Path | str) -> PackInfo:
     return PackInfo(path, str(manifest.get("run_id") or path.name), spec, manifest)
 
 
+def _scalar(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return float(value)
+    return None
+
+
 def read_items(pack: PackInfo, benchmark: str) -> BenchmarkItems:
-    """Stream one benchmark's rows into its score matrix; a pack missing runs is refused, naming them."""
+    """Stream one benchmark's rows (harness.records.scan: no token arrays, no full parse) into its score
+    matrix. Items with an unscored run are left out, as the pack's summary leaves them out; a pack missing
+    runs or the metric is refused, naming them."""
     meta = pack.benchmarks[benchmark]
     metric, repeats = meta.get("metric"), int(pack.spec.get("repeats") or 0)
+    path = RecordStore(pack.path).records_path(benchmark)
     if not metric or repeats < 1:
         raise RecordError(f"benchmark {benchmark} names no metric or repeats", file=pack.path / layout.SPEC, field=f"benchmarks.{benchmark}.metric")
-    store = RecordStore(pack.path)
-    rows: list[ScoreRow] = []
+    if not path.exists():
+        raise RecordError(f"benchmark {benchmark} has no records", file=path)
+    index: dict[str, int] = {}
     keys: dict[str, tuple[str | None, str | None]] = {}
-    for rec in store.iter_rows(benchmark):
-        rows.append(ScoreRow(rec.sample_id, rec.task, rec.run, scalar_metrics(rec.metrics), unscored_kind(rec.score_error)))
-        if rec.sample_id not in keys:
-            keys[rec.sample_id] = (rec.doc_sha256, rec.responses[0].prompt_sha256 if rec.responses else None)
-    excluded, _ = excluded_items(rows)
-    ids, matrix, problems = score_matrix(rows, metric, repeats, excluded)
+    excluded: set[str] = set()
+    at: list[int] = []
+    runs: list[int] = []
+    values: list[float] = []
+    problems: list[str] = []
+    for row in scan_rows(path):
+        i = index.get(row.sample_id)
+        if i is None:
+            i = index[row.sample_id] = len(index)
+            keys[row.sample_id] = (row.doc_sha256, row.prompt_sha256)
+        if row.score_error is not None:
+            excluded.add(row.sample_id)
+            continue
+        x = _scalar(row.metrics.get(metric))
+        if x is None or not 0 <= row.run < repeats:
+            problems.append(f"{row.sample_id} run {row.run}: " + ("no scalar value for " + metric if x is None else f"not one of {repeats} runs"))
+            continue
+        at.append(i)
+        runs.append(row.run)
+        values.append(x)
+    matrix = np.full((len(index), repeats), np.nan)
+    matrix[at, runs] = values
+    ids = list(index)
+    keep = np.array([sid not in excluded for sid in ids], dtype=bool)
+    missing = np.flatnonzero(np.isnan(matrix).any(axis=1) & keep)
+    problems += [f"{ids[i]}: runs {np.flatnonzero(np.isnan(matrix[i])).tolist()} not recorded" for i in missing[:3]]
     if problems:
-        raise RecordError(f"benchmark {benchmark} is incomplete: {'; '.join(problems[:3])}", file=store.records_path(benchmark), field=metric)
-    return BenchmarkItems(metric, ids, np.asarray(matrix, dtype=np.float64).reshape(len(ids), repeats), keys, excluded)
+        raise RecordError(f"benchmark {benchmark} is incomplete: {'; '.join(problems[:3])}", file=path, field=metric)
+    return BenchmarkItems(metric, [sid for sid, k in zip(ids, keep) if k], matrix[keep], keys, excluded)
 
 
 def higher_is_better(meta: dict[str, Any]) -> bool:
