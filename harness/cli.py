@@ -19,6 +19,7 @@ COMMANDS = {
     "lineage": ("harness.lineage.cli", "test whether a checkpoint was derived from a reference model"),
     "keys": ("harness.signing.cli", "make a verifier's Ed25519 key pair (keys new): verdicts are signed with it"),
     "receipt": ("harness.pack.receipt", "print a pack's submission receipt: run id, manifest sha256, model hashes"),
+    "history": ("harness.history.cli", "keep packs in a history (add, list, show): scores per night, for trends and baselines"),
     "compare": ("harness.compare.cli", "compare two packs per benchmark: paired difference, 95% CI, improved/unchanged/regressed"),
 }
 

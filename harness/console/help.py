@@ -82,6 +82,17 @@ COMMANDS: dict[str, CommandHelp] = {
         exit_codes=((0, "printed"), (2, "not a finished evidence pack")),
         examples=("harness receipt results/nia-team-a > nia-team-a.receipt.json",),
     ),
+    "history": CommandHelp(
+        summary="Keep evidence packs in a history (SQLite under results/ by default, a server database by URL): each pack's "
+                "setup, benchmark scores and per-sample metrics, for trends and nightly baselines.",
+        usage="harness history add PACK [PACK …] | list [SUITE] | show ENTRY   [history.location=PATH_OR_URL]",
+        config="history",
+        groups=("history",),
+        exit_codes=((0, "done (a pack already there is not added twice)"),
+                    (2, "bad input: not a finished pack, a pack whose manifest changed since it was added, an unknown entry")),
+        examples=("harness history add results/sample-tiny-4e350dff", "harness history list",
+                  "harness history show 09bd19e5b061 history.location=postgresql://eval@db/history"),
+    ),
     "compare": CommandHelp(
         summary="Compare two evidence packs (B against the baseline A) per benchmark: the paired difference over the items "
                 "both scored, its 95% CI clustered by item over the runs, a paired t-test, and improved / unchanged / regressed.",

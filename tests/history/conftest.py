@@ -4,6 +4,7 @@ what a comparison or a history sees of a pack, without an engine (the engine-mad
 from __future__ import annotations
 
 import hashlib
+import json
 
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ def write_pack(path, scores, *, prompt="Q", revision="r1", generation=None, run_
 
     path.mkdir(parents=True)
     (path / layout.CONFIG).write_text("synthetic: true\n")
-    (path / layout.MODEL).write_text("{}\n")
+    (path / layout.MODEL).write_text(json.dumps({"path": f"/ckpt/{path.name}", "weights": {"model.safetensors": _h(path.name)}}) + "\n")
     store = RecordStore(path)
     bench_meta, repeats = {}, None
     for bench, matrix in scores.items():
