@@ -93,6 +93,23 @@ COMMANDS: dict[str, CommandHelp] = {
         examples=("harness history add results/sample-tiny-4e350dff", "harness history list",
                   "harness history show 09bd19e5b061 history.location=postgresql://eval@db/history"),
     ),
+    "nightly": CommandHelp(
+        summary="Run the suite on the newest checkpoint (resuming a night that stopped midway), add the pack to the history, "
+                "compare it with the baseline (last night, or a pinned entry) and exit 1 on a regression: for cron, systemd "
+                "timers, Slurm's scrontab or a CI scheduler (docs/nightly.md).",
+        usage="harness nightly nightly.checkpoints=DIR_OR_LIST [nightly.baseline=last|ENTRY|PACK] [history.location=…] "
+              "[harness run overrides: suite=… model=… …]",
+        config="nightly",
+        groups=("history",),
+        flags=(("-v, --verbose", "show engine and library logs here (otherwise in PACK/logs/)"),),
+        exit_codes=((0, "nothing regressed (or no baseline yet)"), (1, "a benchmark regressed (drop > threshold and p < 0.05)"),
+                    (2, "bad input: settings, or a baseline run differently"),
+                    (3, "tonight's run failed: recorded in the history as failed with the reason; the next night resumes it")),
+        examples=("harness nightly nightly.checkpoints=/ckpt/k-model suite=global_common model=vllm",
+                  "harness nightly nightly.checkpoints=[/ckpt/a,/ckpt/b] nightly.baseline=3f2a9c1e0b7d suite=nia model=vllm"),
+        notes=("Every override that is not nightly.* or history.* goes to the run, as in `harness run`; model.path is "
+               "tonight's checkpoint. run.repeats defaults to five runs.",),
+    ),
     "compare": CommandHelp(
         summary="Compare two evidence packs (B against the baseline A) per benchmark: the paired difference over the items "
                 "both scored, its 95% CI clustered by item over the runs, a paired t-test, and improved / unchanged / regressed.",
