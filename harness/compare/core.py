@@ -113,7 +113,8 @@ def compare_packs(a: Path, b: Path, *, threshold: float = 1.0, allow_differences
         ia, ib, shared = items[name]
         if not shared or ia.metric != ib.metric:
             continue
-        xa, xb = ia.matrix[[ia.index()[s] for s in shared]], ib.matrix[[ib.index()[s] for s in shared]]
+        at_a, at_b = ia.index(), ib.index()
+        xa, xb = ia.matrix[[at_a[s] for s in shared]], ib.matrix[[at_b[s] for s in shared]]
         stats = paired_difference(xa, xb)
         hib = higher_is_better(pb.benchmarks[name])
         flipped, n_flipped = _flipped(shared, xa.mean(axis=1), xb.mean(axis=1))

@@ -94,8 +94,9 @@ def benchmark_rows(pack_dir: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def sample_rows(pack_dir: Path) -> Iterator[dict[str, Any]]:
-    """Each sample-run's primary metric (None when unscored, with why)."""
+def sample_rows(pack_dir: Path, entry_id: str) -> Iterator[tuple]:
+    """(entry_id, benchmark, sample_id, run, value, unscored) per sample-run: its primary metric (None when
+    unscored, with why)."""
     info = load_pack(pack_dir)
     store = RecordStore(info.path)
     for name, meta in info.benchmarks.items():
@@ -103,8 +104,7 @@ def sample_rows(pack_dir: Path) -> Iterator[dict[str, Any]]:
         if not path.exists():
             raise RecordError(f"benchmark {name} has no records", file=path)
         metric = meta.get("metric")
-        for row in scan_rows(path):
+        for row in scan_rows(path, hashes=False):
             value = row.metrics.get(metric)
-            value = float(value) if isinstance(value, (int, float)) else None
-            yield {"benchmark": name, "sample_id": row.sample_id, "run": row.run, "value": value,
-                   "unscored": None if row.score_error is None else row.score_error[:200]}
+            yield (entry_id, name, row.sample_id, row.run, float(value) if isinstance(value, (int, float)) else None,
+                   None if row.score_error is None else row.score_error[:200])

@@ -86,10 +86,11 @@ class History:
             if old is not None:  # a failed night of the same run, now finished
                 self._delete(old["entry_id"])
             self._db.execute(_insert("entries", _ENTRY_COLUMNS), {**entry, "entry_id": entry_id, "status": "ok", "reason": None, "added_at": _now()})
-            self._db.executemany(_insert("benchmarks", _BENCH_COLUMNS), [{**b, "entry_id": entry_id} for b in benchmark_rows(Path(pack))])
-            rows = sample_rows(Path(pack))
+            self._db.executemany(_insert("benchmarks", _BENCH_COLUMNS),
+                                 [tuple({**b, "entry_id": entry_id}[c] for c in _BENCH_COLUMNS) for b in benchmark_rows(Path(pack))])
+            rows = sample_rows(Path(pack), entry_id)  # tuples in _SAMPLE_COLUMNS order
             sql = _insert("samples", _SAMPLE_COLUMNS)
-            while batch := [{**r, "entry_id": entry_id} for r in itertools.islice(rows, _BATCH)]:
+            while batch := list(itertools.islice(rows, _BATCH)):
                 self._db.executemany(sql, batch)
             self._db.commit()
         except BaseException:

@@ -38,10 +38,12 @@ class ScanRow(NamedTuple):
     prompt_sha256: str | None
 
 
-def _slow(raw: bytes, lineno: int, path: Path) -> ScanRow:
+def _slow(raw: bytes, lineno: int, path: Path, hashes: bool = True) -> ScanRow:
     try:
         obj = json.loads(raw)
         responses = obj.get("responses") or []
+        if not hashes:
+            return ScanRow(str(obj["sample_id"]), int(obj["run"]), dict(obj.get("metrics") or {}), obj.get("score_error"), None, None)
         return ScanRow(str(obj["sample_id"]), int(obj["run"]), dict(obj.get("metrics") or {}), obj.get("score_error"),
                        obj.get("doc_sha256"), responses[0].get("prompt_sha256") if responses else None)
     except (ValueError, KeyError, TypeError, AttributeError) as err:
@@ -60,7 +62,11 @@ def _metrics(text: bytes) -> Any:
     return found
 
 
-def _fast(raw: bytes) -> ScanRow | None:
+def _fast_no_hashes(raw: bytes) -> ScanRow | None:
+    return _fast(raw, hashes=False)
+
+
+def _fast(raw: bytes, hashes: bool = True) -> ScanRow | None:
     head = _HEAD.match(raw)
     m = raw.rfind(_METRICS)
     e = raw.rfind(_ERROR)
@@ -79,6 +85,8 @@ def _fast(raw: bytes) -> ScanRow | None:
         return None
     if not isinstance(metrics, dict) or not (error is None or isinstance(error, str)):
         return None
+    if not hashes:
+        return ScanRow(sys.intern(sid), int(head.group(2)), metrics, error, None, None)
     target = _TARGET.match(raw, head.end())
     if target is None:
         return None
@@ -92,19 +100,34 @@ def _fast(raw: bytes) -> ScanRow | None:
     return ScanRow(sys.intern(sid), int(head.group(2)), metrics, error, head.group(3).decode(), prompt)
 
 
-def scan_rows(path: Path) -> Iterator[ScanRow]:
-    """Each complete row of a records file (a torn last line, from a killed writer, is not a row)."""
-    seen: dict[tuple[str, int], int] = {}
+def scan_rows(path: Path, *, hashes: bool = True) -> Iterator[ScanRow]:
+    """Each complete row of a records file, in order (a torn last line, from a killed writer, is not a row).
+    `hashes=False`: leave doc_sha256 and prompt_sha256 out (None), a little faster."""
+    seen: set[tuple[str, int]] = set()
+    fast = _fast if hashes else _fast_no_hashes
+    with open(path, "rb", buffering=1 << 20) as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if raw[-1:] != b"\n":
+                return  # torn tail of a killed writer
+            if raw.isspace():
+                continue
+            raw = raw.rstrip(b"\r\n")
+            row = fast(raw) or _slow(raw, lineno, path, hashes)
+            key = (row.sample_id, row.run)
+            if key in seen:
+                _repeated(path, key)
+            seen.add(key)
+            yield row
+
+
+def _repeated(path: Path, key: tuple[str, int]) -> None:
+    """Name both lines of a repeated (sample, run): a second, slow pass, only on this error."""
+    lines = []
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
-            if not raw.endswith(b"\n"):
-                return
-            raw = raw.rstrip(b"\r\n")
-            if not raw.strip():
-                continue
-            row = _fast(raw) or _slow(raw, lineno, path)
-            key = (row.sample_id, row.run)
-            first = seen.setdefault(key, lineno)
-            if first != lineno:
-                raise RecordError(f"line {lineno} repeats sample {row.sample_id} run {row.run} (first at line {first})", file=path, field="sample_id")
-            yield row
+            if raw.endswith(b"\n") and not raw.isspace():
+                raw = raw.rstrip(b"\r\n")
+                row = _fast(raw) or _slow(raw, lineno, path)
+                if (row.sample_id, row.run) == key:
+                    lines.append(lineno)
+    raise RecordError(f"line {lines[-1]} repeats sample {key[0]} run {key[1]} (first at line {lines[0]})", file=path, field="sample_id")
