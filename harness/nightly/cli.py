@@ -68,12 +68,9 @@ def _baseline(history: Any, setting: str, tonight: dict[str, Any]) -> Path | Non
 
 
 def main(argv: list[str]) -> int:
-    from harness.compare import compare_packs
     from harness.config.compose import compose, validated
     from harness.config.spec import build_run_spec
-    from harness.history import History
     from harness.nightly.checkpoints import newest_checkpoint
-    from harness.runner.cli import run_one
 
     verbose = any(a in ("-v", "--verbose") for a in argv)
     argv = [a for a in argv if a not in ("-v", "--verbose")]
@@ -87,23 +84,32 @@ def main(argv: list[str]) -> int:
     ckpt = newest_checkpoint(n["checkpoints"], file=str(CONFIG_DIR / "nightly.yaml"))
     _say(f"tonight's checkpoint: {ckpt}")
     run_cfg = compose("run", [a for a in argv if a not in own] + [f"model.path={ckpt}"], return_hydra_config=True)
-    choices = dict(run_cfg.hydra.runtime.choices)
-    spec = build_run_spec(run_cfg, choices)  # bad settings stop here, before anything is recorded
+    spec = build_run_spec(run_cfg, dict(run_cfg.hydra.runtime.choices))  # bad settings stop here, before anything is recorded
     night_dir = Path(n["out"]) / spec.run_id
+    code, compare_json = _night(run_cfg, spec, ckpt, n, location, night_dir, verbose)
+    write_report(night_dir, location, compare_json)  # REPORT: the one call site (issue 17 wires harness.report in)
+    return code
+
+
+def _night(run_cfg: Any, spec: Any, ckpt: Path, n: dict[str, Any], location: str, night_dir: Path, verbose: bool) -> tuple[int, Path | None]:
+    """Run (or find) tonight's pack, add it to the history, compare it: (exit code, compare.json or None)."""
+    from harness.compare import compare_packs
+    from harness.config.spec import config_hash
+    from harness.history import History
+    from harness.runner.cli import run_one
 
     with History.open(location) as history:
         entry = history.entry(spec.run_id)
         if entry is not None and entry["status"] == "ok":
             _say(f"{spec.run_id} is in the history already (entry {entry['entry_id']}): not run again")
         else:
-            fate = run_one(run_cfg, choices, verbose=verbose)
+            fate = run_one(run_cfg, dict(run_cfg.hydra.runtime.choices), verbose=verbose)
             if fate.code != 0:
                 entry_id = history.add_failed(spec.run_id, fate.message, pack=spec.out_dir if spec.out_dir.exists() else None,
-                                              suite=spec.suite, model=spec.model.name, checkpoint=str(ckpt), config_hash=None)
+                                              suite=spec.suite, model=spec.model.name, checkpoint=str(ckpt), config_hash=config_hash(spec.config))
                 _say(f"the run on {ckpt} failed; recorded in the history as entry {entry_id} (status failed). "
                      "The next `harness nightly` resumes it")
-                write_report(night_dir, location, None)
-                return RUN_FAILED
+                return RUN_FAILED, None
             entry_id = history.add(spec.out_dir, checkpoint=str(ckpt))
             _say(f"added {spec.out_dir} to the history as entry {entry_id}")
             entry = history.entry(entry_id)
@@ -111,12 +117,10 @@ def main(argv: list[str]) -> int:
 
     if baseline is None:
         _say("no earlier night of this suite in the history: nothing to compare with yet")
-        write_report(night_dir, location, None)
-        return 0
+        return 0, None
     if baseline.resolve() == Path(entry["pack"]).resolve():
         _say(f"the baseline is tonight's own pack ({baseline}): nothing to compare")
-        write_report(night_dir, location, None)
-        return 0
+        return 0, None
     try:
         comparison = compare_packs(baseline, Path(entry["pack"]), threshold=n["threshold"], allow_differences=n["allow_differences"])
     except RecordError as err:
@@ -126,8 +130,7 @@ def main(argv: list[str]) -> int:
     write_comparison(compare_json, comparison.to_dict())
     print(format_comparison(comparison))
     _say(f"comparison: {compare_json}")
-    write_report(night_dir, location, compare_json)
     if comparison.regressed:
         _say(f"REGRESSED against {baseline}: {', '.join(comparison.regressed)}")
-        return 1
-    return 0
+        return 1, compare_json
+    return 0, compare_json
