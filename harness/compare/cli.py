@@ -68,12 +68,12 @@ def format_comparison(c: Any) -> str:
         s = b.stats
         ci = f"[{_num(s.ci95[0])}, {_num(s.ci95[1])}]"
         lines.append(f"{b.benchmark:<16} {b.metric:<20} {b.n_shared:>6} {_num(s.mean_a, '{:.1f}'):>6} {_num(s.mean_b, '{:.1f}'):>6} "
-                     f"{_num(s.diff):>7} {ci:>16} {_num(s.p_value, '{:.3f}'):>7}  {b.verdict}"
+                     f"{_num(s.diff):>7} {ci:>16} {('<0.001' if s.p_value < 0.001 else _num(s.p_value, '{:.3f}')):>7}  {b.verdict}"
                      + (f" ({b.n_flipped} items flipped)" if b.n_flipped else ""))
     for side, names in (("A", c.only_in_a), ("B", c.only_in_b)):
         if names:
             lines.append(f"only in {side}: {', '.join(names)}")
-    lines.append(f"\nverdict: {c.verdict} (threshold {c.threshold:g} points and p < 0.05)")
+    lines.append(f"\nverdict: {c.verdict} (regressed: a drop of more than {c.threshold:g} points with p < 0.05)")
     return "\n".join(lines)
 
 

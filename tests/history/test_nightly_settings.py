@@ -55,3 +55,20 @@ def test_nightly_without_checkpoints_or_with_a_bad_run_setting_exits_2_and_recor
     (tmp_path / "ckpts" / "step-1").mkdir(parents=True)
     assert main(["nightly", f"nightly.checkpoints={tmp_path / 'ckpts'}", loc, "suite=nonexistent"]) == 2
     assert not (tmp_path / "h.sqlite").exists()
+
+
+def test_the_baseline_is_the_last_finished_night_before_tonight_or_the_one_pinned(make_pack, tmp_path):
+    from harness.history import History
+    from harness.nightly.cli import _baseline
+
+    packs = [make_pack(f"step-{s}", {"kb": [[1.0, 0.0]] * 4}) for s in (1, 2, 3)]
+    with History.open(tmp_path / "h.sqlite") as h:
+        ids = [h.add(packs[0]), h.add_failed("crashed", "boom", suite="synthetic"), h.add(packs[1]), h.add(packs[2])]
+        tonight = h.entry(ids[3])
+        assert _baseline(h, "last", tonight) == packs[1].resolve()  # the failed night in between is passed over
+        assert _baseline(h, "last", h.entry(ids[0])) is None  # the first night has none
+        assert _baseline(h, ids[0], tonight) == packs[0].resolve()  # pinned by entry id
+        assert _baseline(h, str(packs[0]), tonight) == packs[0]  # pinned by pack directory
+        with pytest.raises(ConfigError, match="neither a pack directory nor an entry") as err:
+            _baseline(h, "nope", tonight)
+        assert err.value.field == "nightly.baseline"
