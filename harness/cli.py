@@ -20,6 +20,9 @@ COMMANDS = {
     "keys": ("harness.signing.cli", "make a verifier's Ed25519 key pair (keys new): verdicts are signed with it"),
     "report": ("harness.report.cli", "write a static site of packs, their comparison, the leaderboard and trends"),
     "receipt": ("harness.pack.receipt", "print a pack's submission receipt: run id, manifest sha256, model hashes"),
+    "history": ("harness.history.cli", "keep packs in a history (add, list, show): scores per night, for trends and baselines"),
+    "nightly": ("harness.nightly.cli", "run the suite on the newest checkpoint, add it to the history, exit 1 on a regression"),
+    "compare": ("harness.compare.cli", "compare two packs per benchmark: paired difference, 95% CI, improved/unchanged/regressed"),
 }
 
 USAGE = "usage: harness <command> [args…] [key=value overrides…]\n\ncommands:\n" + "\n".join(

@@ -95,6 +95,46 @@ COMMANDS: dict[str, CommandHelp] = {
                   "harness report results/ckpt-100 results/ckpt-200 out=results/reports/ckpt-200",
                   "harness report scores=configs/scoring/examples/phase1-example-scores"),
     ),
+    "history": CommandHelp(
+        summary="Keep evidence packs in a history (SQLite under results/ by default, a server database by URL): each pack's "
+                "setup, benchmark scores and per-sample metrics, for trends and nightly baselines.",
+        usage="harness history add PACK [PACK …] | list [SUITE] | show ENTRY   [history.location=PATH_OR_URL]",
+        config="history",
+        groups=("history",),
+        exit_codes=((0, "done (a pack already there is not added twice)"),
+                    (2, "bad input: not a finished pack, a pack whose manifest changed since it was added, an unknown entry")),
+        examples=("harness history add results/sample-tiny-4e350dff", "harness history list",
+                  "harness history show 09bd19e5b061 history.location=postgresql://eval@db/history"),
+    ),
+    "nightly": CommandHelp(
+        summary="Run the suite on the newest checkpoint (resuming a night that stopped midway), add the pack to the history, "
+                "compare it with the baseline (last night, or a pinned entry) and exit 1 on a regression: for cron, systemd "
+                "timers, Slurm's scrontab or a CI scheduler (docs/nightly.md).",
+        usage="harness nightly nightly.checkpoints=DIR_OR_LIST [nightly.baseline=last|ENTRY|PACK] [history.location=…] "
+              "[harness run overrides: suite=… model=… …]",
+        config="nightly",
+        groups=("history",),
+        flags=(("-v, --verbose", "show engine and library logs here (otherwise in PACK/logs/)"),),
+        exit_codes=((0, "nothing regressed (or no baseline yet)"), (1, "a benchmark regressed (drop > threshold and p < 0.05)"),
+                    (2, "bad input: settings, or a baseline run differently"),
+                    (3, "tonight's run failed: recorded in the history as failed with the reason; the next night resumes it")),
+        examples=("harness nightly nightly.checkpoints=/ckpt/k-model suite=global_common model=vllm",
+                  "harness nightly nightly.checkpoints=[/ckpt/a,/ckpt/b] nightly.baseline=3f2a9c1e0b7d suite=nia model=vllm"),
+        notes=("Every override that is not nightly.* or history.* goes to the run, as in `harness run`; model.path is "
+               "tonight's checkpoint. run.repeats defaults to five runs.",),
+    ),
+    "compare": CommandHelp(
+        summary="Compare two evidence packs (B against the baseline A) per benchmark: the paired difference over the items "
+                "both scored, its 95% CI clustered by item over the runs, a paired t-test, and improved / unchanged / regressed.",
+        usage="harness compare A B [compare.threshold=POINTS] [compare.allow_differences=true] [compare.out=FILE]",
+        config="compare",
+        groups=("history",),
+        exit_codes=((0, "nothing regressed"), (1, "a benchmark regressed (drop > threshold and p < 0.05)"),
+                    (2, "bad input: not a pack, or packs whose datasets, prompts or generation settings differ (each listed)")),
+        examples=("harness compare results/night-41 results/night-42",
+                  "harness compare 3f2a9c1e0b7d results/night-42 compare.threshold=2 compare.out=compare.json"),
+        notes=("A and B are pack directories or entry ids of the history (`harness history list`).",),
+    ),
 }
 
 
