@@ -83,7 +83,7 @@ def make_pack(pack: Path, n_samples: int, repeats: int = REPEATS, seed: int = 0,
             "run_seeds": [run_seed(1234, r) for r in range(repeats)],
             "benchmarks": {"gen": {"task": "gen", "metric": "exact_match,none", "area": None, "n_samples": sizes["gen"], "generation": {}, "rerunnable": True},
                            "choice": {"task": "choice", "metric": "acc,none", "area": None, "n_samples": sizes["choice"], "generation": {}, "rerunnable": True}}}
-    finish_pack(pack, spec, run_id=f"synthetic-{n_samples}", model_name="synthetic", model_config={"engine": "vllm", "path": "/synthetic"},
+    finish_pack(pack, spec, run_id=f"synthetic-{n_samples}-seed{seed}" + (f"-skill{skill:g}" if skill != 1 else ""), model_name="synthetic", model_config={"engine": "vllm", "path": "/synthetic"},
                 manifest={"engine": {"engine": "vllm"}, "datasets": [], "settings": {}})
     return pack
 

@@ -295,10 +295,15 @@ class LineageCfg(_Strict):
     lineage: LineageSettingsCfg
 
 
+class HistoryLocationCfg(_Strict):
+    location: str
+
+
 class ReportCfg(_Strict):
+    history: HistoryLocationCfg
     out: str | None = None
     scores: str | None = None
-    history: str | None = None
+    trend: bool = False
     suite: str | None = None
     threshold: float = Field(default=1.0, ge=0)
     page_size: int = Field(default=50, ge=1, le=10_000)

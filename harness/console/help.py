@@ -86,14 +86,16 @@ COMMANDS: dict[str, CommandHelp] = {
         summary="Write a static site that opens from disk: a page per pack (scores with error bars, variance split, "
                 "verdicts, manifest, a per-sample browser with filters), the packs' comparison, the leaderboard from "
                 "`harness score`, the nightly trend from a history; and summary.md with the same figures.",
-        usage="harness report PACK… [out=DIR] [scores=DIR] [history=LOCATION] [key=value …]",
+        usage="harness report PACK… [out=DIR] [scores=DIR] [trend=true history.location=PATH_OR_URL] [key=value …]",
         config="report",
+        groups=("history",),
         exit_codes=((0, "written; the path of index.html is printed"),
                     (2, "bad input (a pack, score table or history, named with file and field), or an output directory "
                         "holding files the report did not write")),
         examples=("harness report results/sample-gemma3-270m-9be43734",
                   "harness report results/ckpt-100 results/ckpt-200 out=results/reports/ckpt-200",
-                  "harness report scores=configs/scoring/examples/phase1-example-scores"),
+                  "harness report scores=configs/scoring/examples/phase1-example-scores",
+                  "harness report trend=true history.location=results/history.sqlite suite=nia"),
     ),
     "history": CommandHelp(
         summary="Keep evidence packs in a history (SQLite under results/ by default, a server database by URL): each pack's "

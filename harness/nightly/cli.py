@@ -15,6 +15,7 @@ baseline that is not comparable), 3 tonight's run failed (recorded in the histor
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -44,10 +45,27 @@ class NightlyCfg(BaseModel):
     history: HistorySettings = Field(default_factory=HistorySettings)
 
 
-def write_report(night_dir: Path, history_location: str, compare_json: Path | None) -> Path | None:
-    """REPORT HOOK (issue 17): the one place the nightly report page (this night and the trend of every
-    benchmark over nights, from the history) is written. harness.report is wired in here; until then no page."""
-    return None
+def write_report(night_dir: Path, history_location: str, compare_json: Path | None, pack: Path | None,
+                 threshold: float = 1.0) -> Path | None:
+    """The night's report page: tonight's pack (beside its baseline, compared, when there is one) and the trend
+    of every benchmark over the nights in the history. A failed night without a pack still gets the trend. The
+    report never decides the exit code: a page that cannot be written is said, and the night's verdict stands."""
+    from harness.errors import HarnessError
+    from harness.report import build
+
+    packs: list[Path] = []
+    if compare_json is not None and compare_json.is_file():
+        doc = json.loads(compare_json.read_text())
+        packs = [Path(doc["a"]), Path(doc["b"])]
+    elif pack is not None and (pack / "summary.json").is_file():
+        packs = [pack]
+    try:
+        site = build(packs, night_dir / "report", history=history_location, threshold=threshold)
+    except HarnessError as err:
+        _say(f"no report page: {err}")
+        return None
+    _say(f"report: {site.index}")
+    return site.index
 
 
 def _say(text: str) -> None:
@@ -87,7 +105,7 @@ def main(argv: list[str]) -> int:
     spec = build_run_spec(run_cfg, dict(run_cfg.hydra.runtime.choices))  # bad settings stop here, before anything is recorded
     night_dir = Path(n["out"]) / spec.run_id
     code, compare_json = _night(run_cfg, spec, ckpt, n, location, night_dir, verbose)
-    write_report(night_dir, location, compare_json)  # REPORT: the one call site (issue 17 wires harness.report in)
+    write_report(night_dir, location, compare_json, spec.out_dir, n["threshold"])
     return code
 
 

@@ -1,13 +1,13 @@
-"""`harness report PACK… [out=DIR] [scores=DIR] [history=LOCATION]`: write the report site and print its path."""
+"""`harness report PACK… [out=DIR] [scores=DIR] [trend=true history.location=…]`: write the report site and print its path."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from harness.errors import ConfigError
-from harness.paths import REPO_ROOT
+from harness.paths import CONFIG_DIR, REPO_ROOT
 
-USAGE = "usage: harness report PACK… [out=DIR] [scores=DIR] [history=LOCATION] [suite=NAME] [threshold=POINTS]"
+USAGE = "usage: harness report PACK… [out=DIR] [scores=DIR] [trend=true history.location=PATH_OR_URL] [suite=NAME] [threshold=POINTS]"
 
 
 def default_out(packs: list[Path]) -> Path:
@@ -30,9 +30,9 @@ def main(argv: list[str]) -> int:
     unknown = [a for a in argv if a.startswith("-")]
     if unknown:
         raise ConfigError(f"unknown flag {unknown[0]}; {USAGE}")
-    cfg = validated("report", overrides, ReportCfg)
+    cfg = validated("report", overrides, ReportCfg, {"history": str(CONFIG_DIR / "history" / "default.yaml")})
     out = Path(cfg["out"]).expanduser().resolve() if cfg["out"] else default_out(packs)
-    site = build(packs, out, scores=Path(cfg["scores"]).expanduser() if cfg["scores"] else None, history=cfg["history"],
+    site = build(packs, out, scores=Path(cfg["scores"]).expanduser() if cfg["scores"] else None, history=cfg["history"]["location"] if cfg["trend"] else None,
                  suite=cfg["suite"], threshold=cfg["threshold"], chunk_size=cfg["chunk_size"], page_size=cfg["page_size"])
     print(f"report: {site.index}")
     print(f"summary: {site.out / 'summary.md'}")

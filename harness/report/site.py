@@ -139,7 +139,7 @@ def build(packs: list[Path], out: Path, *, scores: Path | None = None, history: 
     board = leaderboard.read_scores(scores) if scores is not None else None
     nights = trend.read(history, suite) if history is not None else None
     if not facts and board is None and nights is None:
-        raise ConfigError("nothing to report: give one or more packs, scores=… or history=…", field="packs")
+        raise ConfigError("nothing to report: give one or more packs, scores=… or trend=true", field="packs")
     compared = comparison.compare(facts, threshold) if len(facts) > 1 else []
 
     claim(out)

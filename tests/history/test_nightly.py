@@ -111,6 +111,9 @@ def test_nights_of_a_checkpoint_its_copy_a_noisy_one_and_a_crashed_one(tmp_path,
     (haerae,) = worse["benchmarks"]
     assert haerae["verdict"] == "regressed" and haerae["stats"]["significant"] and haerae["stats"]["diff"] < -worse["threshold"]
     assert haerae["n_flipped"] == len(haerae["flipped"]) > 0 and worse["a"].endswith(tuple(same["b"].split("/")[-1:]))
+    (night,) = (tmp_path / "nights").glob("sample-step-300-*")  # the night's report: both packs compared, the trend
+    assert {"index.html", "compare.html", "trend.html", "summary.md"} <= {p.name for p in (night / "report").iterdir()}
+    assert "**regressed**" in (night / "report" / "summary.md").read_text()
 
     code, out = _nightly(tmp_path)  # the same checkpoint again: nothing run, nothing added, the same verdict
     assert code == 1, out[-3000:]
@@ -128,6 +131,8 @@ def test_nights_of_a_checkpoint_its_copy_a_noisy_one_and_a_crashed_one(tmp_path,
         last = h.entries()[-1]
         assert (last["step"], last["status"]) == (400, "failed") and last["reason"]
         assert len(h.entries()) == 4
+    (night,) = (tmp_path / "nights").glob("sample-step-400-*")  # a failed night: no pack, still the trend
+    assert "failed" in (night / "report" / "trend.html").read_text()
 
     # A pack of the same items asked with other prompts (one-shot) is not compared with tonight's.
     from harness.config.compose import compose

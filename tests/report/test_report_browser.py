@@ -162,11 +162,11 @@ def test_comparison_page_shows_harness_compare_figures_and_flags_the_worse_pack(
     assert page.locator(".comparison").count() == 2 and page.locator(".js-plotly-plot").count() == 2
     for card, other in zip(page.locator(".comparison").all(), (same, worse)):
         expected = compare_packs(base, other, allow_differences=True)
-        rows = card.eval_on_selector_all("tr[data-benchmark]", "trs => trs.map(t => [t.dataset.benchmark, t.querySelector('.badge').textContent,"
+        rows = card.locator("tr[data-benchmark]").evaluate_all("trs => trs.map(t => [t.dataset.benchmark, t.querySelector('.badge').textContent,"
                                          " t.querySelector('[data-field=diff]').dataset.value])")
         assert [(r[0], r[1]) for r in rows] == [(b.benchmark, b.verdict) for b in expected.benchmarks]
         assert [float(r[2]) for r in rows] == pytest.approx([b.stats.diff for b in expected.benchmarks])
-    verdicts = {card.get_attribute("data-b"): card.eval_on_selector_all(".badge.regressed", "e => e.length") for card in page.locator(".comparison").all()}
+    verdicts = {card.get_attribute("data-b"): card.locator(".badge.regressed").count() for card in page.locator(".comparison").all()}
     assert verdicts[json.loads((worse / "summary.json").read_text())["run_id"]] >= 1
     assert verdicts[json.loads((same / "summary.json").read_text())["run_id"]] == 0
     md = (site / "summary.md").read_text()
@@ -182,7 +182,7 @@ def test_trend_page_draws_every_night_from_the_history(checkpoints, page, tmp_pa
     with History.open(location) as h:
         for p in checkpoints:
             h.add(p)
-    site = _report(str(checkpoints[-1]), f"history={location}", f"out={tmp_path / 'site'}")
+    site = _report(str(checkpoints[-1]), "trend=true", f"history.location={location}", f"out={tmp_path / 'site'}")
     page.goto((site / "trend.html").as_uri())
     page.wait_for_selector("#chart-trend .main-svg")
     assert page.locator("#nights tr[data-status]").count() == 3
