@@ -129,6 +129,14 @@ def test_nights_of_a_checkpoint_its_copy_a_noisy_one_and_a_crashed_one(tmp_path,
         assert (last["step"], last["status"]) == (400, "failed") and last["reason"]
         assert len(h.entries()) == 4
 
+    shutil.copy(trained / "model.safetensors", broken / "model.safetensors")  # the checkpoint, complete now (a new mtime)
+    code, out = _nightly(tmp_path)
+    assert code == 0, out[-3000:]
+    assert "moved aside" in out  # the failed night's pack hashed the cut file: kept beside, not resumed
+    assert _compare_json(tmp_path, 400)["benchmarks"][0]["verdict"] == "improved"  # against the noisy night
+    with History.open(tmp_path / "history.sqlite") as h:
+        assert [(e["step"], e["status"]) for e in h.entries()] == [(100, "ok"), (200, "ok"), (300, "ok"), (400, "ok")]
+
     # A pack of the same items asked with other prompts (one-shot) is not compared with tonight's.
     from harness.config.compose import compose
     from harness.config.spec import build_run_spec
