@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -61,7 +62,13 @@ def main(argv: list[str]) -> int:
         raise ConfigError(USAGE, file="command line")
     cfg = validated("history", [a for a in argv if a not in words], HistoryCfg)
     action, args = words[0], words[1:]
-    with History.open(cfg["history"]["location"]) as history:
+    location = cfg["history"]["location"]
+    if action != "add" and "://" not in location and not Path(location).expanduser().exists():  # reading makes no file
+        if action == "list":
+            print(f"no history at {location} yet (`harness history add PACK` or `harness nightly` makes it)")
+            return 0
+        raise RecordError(f"no history at {location}", file=location, field="history.location")
+    with History.open(location) as history:
         if action == "add":
             if not args:
                 raise ConfigError(f"name the packs to add\n{USAGE}", file="command line")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from harness.errors import ConfigError
@@ -28,3 +29,26 @@ def newest_checkpoint(checkpoints: str | list[str], *, file: str | None = None) 
     if numbered:
         return max(numbered, key=lambda c: (step_of(c.name), c.stat().st_mtime, c.name)).resolve()
     return max(candidates, key=lambda c: (c.stat().st_mtime, c.name)).resolve()
+
+
+def changed_since(pack_dir: Path, checkpoint: Path) -> bool:
+    """Whether any file of the checkpoint was written after the pack recorded the model's hashes (model.json):
+    a checkpoint still being written when a night failed on it, completed since."""
+    recorded = pack_dir / "model.json"
+    if not recorded.is_file():
+        return False
+    since = recorded.stat().st_mtime
+    return any(p.is_file() and p.stat().st_mtime > since for p in checkpoint.rglob("*"))
+
+
+def set_aside(pack_dir: Path) -> Path:
+    """Move a failed night's pack out of the way (renamed beside itself, never deleted): its records and hashes
+    belong to files the checkpoint no longer holds, and a run would refuse to resume it."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    target = pack_dir.with_name(f"{pack_dir.name}.stale-{stamp}")
+    n = 0
+    while target.exists():
+        n += 1
+        target = pack_dir.with_name(f"{pack_dir.name}.stale-{stamp}-{n}")
+    pack_dir.rename(target)
+    return target

@@ -114,6 +114,7 @@ def _night(run_cfg: Any, spec: Any, ckpt: Path, n: dict[str, Any], location: str
     from harness.compare import compare_packs
     from harness.config.spec import config_hash
     from harness.history import History
+    from harness.nightly.checkpoints import changed_since, set_aside
     from harness.runner.cli import run_one
 
     with History.open(location) as history:
@@ -121,6 +122,8 @@ def _night(run_cfg: Any, spec: Any, ckpt: Path, n: dict[str, Any], location: str
         if entry is not None and entry["status"] == "ok":
             _say(f"{spec.run_id} is in the history already (entry {entry['entry_id']}): not run again")
         else:
+            if entry is not None and spec.out_dir.is_dir() and changed_since(spec.out_dir, ckpt):
+                _say(f"{ckpt} changed since the night that failed on it: its pack moved aside to {set_aside(spec.out_dir)}")
             fate = run_one(run_cfg, dict(run_cfg.hydra.runtime.choices), verbose=verbose)
             if fate.code != 0:
                 entry_id = history.add_failed(spec.run_id, fate.message, pack=spec.out_dir if spec.out_dir.exists() else None,

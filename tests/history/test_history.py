@@ -89,6 +89,9 @@ def test_a_file_that_is_not_a_history_is_left_alone(tmp_path):
 
 def test_cli_add_list_show(make_pack, tmp_path, capsys):
     loc = f"history.location={tmp_path / 'h.sqlite'}"
+    assert main(["history", "list", loc]) == 0 and "no history" in capsys.readouterr().out
+    assert main(["history", "show", "x", loc]) == 2
+    assert not (tmp_path / "h.sqlite").exists()  # reading made no file
     a, b = make_pack("step-1", {"kb": _scores()}), make_pack("step-2", {"kb": _scores(seed=5)})
     assert main(["history", "add", str(a), str(b), loc]) == 0
     assert main(["history", "add", str(a), loc]) == 0

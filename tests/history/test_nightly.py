@@ -134,6 +134,14 @@ def test_nights_of_a_checkpoint_its_copy_a_noisy_one_and_a_crashed_one(tmp_path,
     (night,) = (tmp_path / "nights").glob("sample-step-400-*")  # a failed night: no pack, still the trend
     assert "failed" in (night / "report" / "trend.html").read_text()
 
+    shutil.copy(trained / "model.safetensors", broken / "model.safetensors")  # the checkpoint, complete now (a new mtime)
+    code, out = _nightly(tmp_path)
+    assert code == 0, out[-3000:]
+    assert "moved aside" in out  # the failed night's pack hashed the cut file: kept beside, not resumed
+    assert _compare_json(tmp_path, 400)["benchmarks"][0]["verdict"] == "improved"  # against the noisy night
+    with History.open(tmp_path / "history.sqlite") as h:
+        assert [(e["step"], e["status"]) for e in h.entries()] == [(100, "ok"), (200, "ok"), (300, "ok"), (400, "ok")]
+
     # A pack of the same items asked with other prompts (one-shot) is not compared with tonight's.
     from harness.config.compose import compose
     from harness.config.spec import build_run_spec
@@ -147,3 +155,36 @@ def test_nights_of_a_checkpoint_its_copy_a_noisy_one_and_a_crashed_one(tmp_path,
     with pytest.raises(RecordError) as err:
         compare_packs(first, oneshot)
     assert "other prompts" in str(err.value) and "num_fewshot" in str(err.value)
+
+
+def test_a_night_killed_midway_resumes_the_next_time(tmp_path, tiny_model_dir):
+    import signal
+    import time
+
+    from harness.records.store import FLUSH_ENV
+
+    shutil.copytree(tiny_model_dir, tmp_path / "ckpts" / "step-1")
+    args = [sys.executable, "-m", "harness.cli", "nightly", f"nightly.checkpoints={tmp_path / 'ckpts'}",
+            f"history.location={tmp_path / 'history.sqlite'}", f"nightly.out={tmp_path / 'nights'}", f"results_dir={tmp_path / 'results'}",
+            "model=tiny", "model.build=null", "+suite.only=[hrm8k_ksm]", "run.repeats=5", "run.max_samples=3", "run.max_in_flight=1"]
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), FLUSH_ENV: "0"}  # every record synced as it is scored
+    proc = subprocess.Popen(args, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
+    deadline = time.time() + 300
+    records = lambda: sum(len(p.read_text().splitlines()) for p in (tmp_path / "results").glob("*/records/hrm8k_ksm.jsonl"))  # noqa: E731
+    while records() < 3:  # generations one at a time: some recorded, most not yet
+        assert proc.poll() is None, proc.stdout.read()[-3000:]
+        assert time.time() < deadline
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_at_kill = records()
+    assert done_at_kill < 15, "the night finished before it could be killed"
+    with History.open(tmp_path / "history.sqlite") as h:
+        assert h.entries() == []  # a killed night leaves no entry: nothing is known of it yet
+
+    res = subprocess.run(args, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, env=env)
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    assert "hrm8k_ksm: resuming: " in res.stdout + res.stderr
+    with History.open(tmp_path / "history.sqlite") as h:
+        (entry,) = h.entries()
+        assert entry["status"] == "ok" and h.n_samples(entry["entry_id"]) == 15

@@ -72,3 +72,21 @@ def test_the_baseline_is_the_last_finished_night_before_tonight_or_the_one_pinne
         with pytest.raises(ConfigError, match="neither a pack directory nor an entry") as err:
             _baseline(h, "nope", tonight)
         assert err.value.field == "nightly.baseline"
+
+
+def test_a_failed_nights_pack_is_set_aside_only_when_its_checkpoint_changed_since(tmp_path):
+    from harness.nightly.checkpoints import changed_since, set_aside
+
+    ckpt, pack = tmp_path / "step-5", tmp_path / "results" / "sample-step-5-abc"
+    ckpt.mkdir()
+    (ckpt / "model.safetensors").write_bytes(b"partial")
+    os.utime(ckpt / "model.safetensors", (1_000_000, 1_000_000))
+    pack.mkdir(parents=True)
+    (pack / "model.json").write_text("{}\n")
+    os.utime(pack / "model.json", (2_000_000, 2_000_000))
+    assert not changed_since(pack, ckpt)
+    (ckpt / "model.safetensors").write_bytes(b"complete now")  # written after the pack hashed it
+    assert changed_since(pack, ckpt)
+    moved = set_aside(pack)
+    assert not pack.exists() and moved.parent == pack.parent and moved.name.startswith("sample-step-5-abc.stale-")
+    assert (moved / "model.json").read_text() == "{}\n"  # moved, not deleted
