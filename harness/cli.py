@@ -19,6 +19,7 @@ COMMANDS = {
     "lineage": ("harness.lineage.cli", "test whether a checkpoint was derived from a reference model"),
     "keys": ("harness.signing.cli", "make a verifier's Ed25519 key pair (keys new): verdicts are signed with it"),
     "receipt": ("harness.pack.receipt", "print a pack's submission receipt: run id, manifest sha256, model hashes"),
+    "merge": ("harness.merge.cli", "join the parts of a sharded job (run.shard=K/N) into one evidence pack"),
 }
 
 USAGE = "usage: harness <command> [args…] [key=value overrides…]\n\ncommands:\n" + "\n".join(

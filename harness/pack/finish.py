@@ -36,7 +36,7 @@ def write_index(store: RecordStore, benchmark: str) -> list:
 
 
 def finish_pack(out: Path, spec_doc: dict[str, Any], *, run_id: str, model_name: str, model_config: dict[str, Any],
-                manifest: dict[str, Any], started: float | None = None) -> dict[str, Any]:
+                manifest: dict[str, Any], started: float | None = None, elapsed_s: float | None = None) -> dict[str, Any]:
     """Write spec.json, the hash indexes, runs.json, summary.json, lmeval_results.json and the manifest."""
     store, repeats = RecordStore(out), int(spec_doc["repeats"])
     write_json(out / layout.SPEC, spec_doc)
@@ -50,7 +50,7 @@ def finish_pack(out: Path, spec_doc: dict[str, Any], *, run_id: str, model_name:
                    "repeats": repeats, "benchmarks": summary}
     write_json(out / layout.SUMMARY, summary_doc)
     write_json(out / layout.LMEVAL, lmeval_results(spec_doc, rows, model=model_config, run_id=run_id, started=started,
-                                                   elapsed_s=None if started is None else time.time() - started,
+                                                   elapsed_s=elapsed_s if elapsed_s is not None or started is None else time.time() - started,
                                                    versions=package_versions()))
     write_manifest(out, run_id=run_id, **manifest)
     return summary_doc
