@@ -3,8 +3,8 @@
     python scripts/bench_shards.py                          # 1,000,000 records in 8 parts; shard start, 3 repeats
     python scripts/bench_shards.py --records 1e5 --start-repeats 1   # a quick look
 
-1. **Merge.** N synthetic parts written through the harness's own record store (RecordStore, write_index,
-   write_manifest, as `run.shard=K/N` leaves them): a multiple-choice benchmark (four log-likelihood responses
+1. **Merge.** N synthetic parts in the record store's own format (row_line, the Arrow token stream,
+   write_index, write_manifest, as `run.shard=K/N` leaves them): a multiple-choice benchmark (four log-likelihood responses
    of 3 tokens per record) and a generated one (one response of 32 tokens, two runner-ups a token), 5 runs.
    `harness merge` runs in a fresh process (check the parts, join them, finish the pack) and is compared with
    what the single job pays anyway at its end: `finish_pack` on the same records, also in a fresh process.
@@ -47,12 +47,53 @@ def _record(bench: str, sid: str, run: int, rng):
     else:
         ids = rng.integers(0, 150_000, 32).tolist()
         lps = (-rng.random(32) * 2).tolist()
-        resps = [Response(request_type="generate_until", prompt_sha256="b" * 64, text="x" * 96, finish_reason="length", seed=run,
+        resps = [Response(request_type="generate_until", prompt_sha256="b" * 64, text="x" * 96, finish_reason="length", seed=7,
                           settings={"max_tokens": 32}, token_ids=ids, logprobs=lps, top_ids=[[t, t + 1] for t in ids],
                           top_logprobs=[[x, x - 1] for x in lps])]
         metrics = {"exact_match,none": float(rng.random() < 0.4)}
     return SampleRecord(benchmark=bench, task=f"{bench}_task", sample_id=sid, doc_id=int(sid.rsplit("/", 1)[1]), run=run, seed=run,
                         doc_sha256="0" * 64, target="A", responses=resps, metrics=metrics, scorer={"name": "bench", "version": "1"})
+
+
+def _write_bench(part: Path, bench: str, sids: list[str], rng) -> None:
+    """A benchmark's rows and token stream as the record store writes them (row_line, the Arrow stream of
+    batch messages), from one template record per benchmark: every record carries the template's tokens, under
+    its own sample id, run and seed. Writing 10⁶ records one by one through the appender takes most of an hour
+    on 2 cores; the merge reads the same bytes either way."""
+    from harness.records import tokens as tok
+    from harness.records.store import row_line
+
+    template = _record(bench, "@@SID@@/0", 55555, rng).model_copy(update={"doc_id": 987654321, "seed": 44444})
+    row = row_line(template).decode()
+    for key, mark in (('"@@SID@@/0"', "{sid}"), ("987654321", "{doc}"), ("55555", "{run}"), ("44444", "{seed}")):
+        assert row.count(key) == 1, key
+        row = row.replace(key, mark)
+    fmt = row.replace("{", "{{").replace("}", "}}")
+    for mark in ("sid", "doc", "run", "seed"):
+        fmt = fmt.replace("{{" + mark + "}}", "{" + mark + "}")
+    cols = [tok.encode(r) for r in template.responses]
+    per_batch = 256
+    message = tok.batch_message(cols * per_batch)
+    rows_path, tokens_path = part / "records" / f"{bench}.jsonl", part / "records" / f"{bench}{tok.SUFFIX}"
+    rows_path.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with open(rows_path, "w") as rows, open(tokens_path, "wb") as toks:
+        toks.write(tok.header())
+        batch = []
+        for sid in sids:
+            for r in range(REPEATS):
+                batch.append(fmt.format(sid=json.dumps(sid), doc=int(sid.rsplit("/", 1)[1]), run=r, seed=r * 7919 + n) + "\n")
+                n += 1
+                if len(batch) == per_batch:
+                    toks.write(message)
+                    rows.write("".join(batch))
+                    batch = []
+        if batch:
+            toks.write(tok.batch_message(cols * len(batch)))
+            rows.write("".join(batch))
+    prompts = part / "prompts" / f"{bench}.jsonl"
+    prompts.parent.mkdir(exist_ok=True)
+    prompts.write_text("".join(json.dumps({"sha256": h, "text": "prompt"}) + "\n" for h in ("a" * 64, "b" * 64)))
 
 
 def make_parts(root: Path, records: int, n: int) -> tuple[Path, dict]:
@@ -81,12 +122,9 @@ def make_parts(root: Path, records: int, n: int) -> tuple[Path, dict]:
         write_json(part / layout.MODEL, {"weights": {"model.safetensors": "c" * 64}})
         mine = assign(ids, k, n)
         claim_shard_file(part, shard_doc(k, n, RUN_ID, pack, mine))
-        store = RecordStore(part)
         for bench, sids in mine.items():
-            with store.open_for_append(bench) as app:
-                for sid in sids:
-                    app.append([_record(bench, sid, r, rng) for r in range(REPEATS)], {"a" * 64: "prompt", "b" * 64: "prompt"})
-            write_index(store, bench)
+            _write_bench(part, bench, sids, rng)
+            write_index(RecordStore(part), bench)
         write_json(part / layout.SPEC, spec)
         write_manifest(part, run_id=RUN_ID, engine={"engine": "vllm"}, datasets=[], settings={"repeats": REPEATS},
                        shard={"index": k, "count": n, "started": 0.0, "finished": 1.0, "model_name": "bench"})
