@@ -1,6 +1,7 @@
-"""Writing the merged pack: the parts' records joined as they are (rows and token batches copied, never
-re-encoded), prompts once each, then the pack finished as a single job finishes it (indexes, runs, summary,
-lm-eval's results, manifest), so its scores are computed from the merged records, not carried over.
+"""Writing the merged pack: the parts' records and per-record hash indexes joined as they are (rows, token
+batches and index lines copied, never re-encoded: each part's files were checked against its manifest),
+prompts once each, then the pack finished as a single job finishes it (runs, summary, lm-eval's results,
+manifest), so its scores are computed from the merged records, not carried over.
 
 The pack is built in a sibling directory and renamed into place at the end: a merge killed half-way leaves
 no half pack under the pack's name.
@@ -51,6 +52,12 @@ def _join_records(parts: list[Part], out: Path, bench: str) -> None:
                 _copy_into(t_out, src_tokens, skip=len(head))
     if not wrote_head:
         tokens.unlink()
+    # the per-record hash indexes, in the same order: each line hashes one record's row and tokens, wherever it sits
+    with open(out / layout.RECORDS / f"{bench}{layout.LINE_HASHES}", "wb") as i_out:
+        for p in parts:
+            index = p.path / layout.RECORDS / f"{bench}{layout.LINE_HASHES}"
+            if index.exists():
+                _copy_into(i_out, index)
 
 
 def _join_prompts(parts: list[Part], out: Path, bench: str) -> None:
@@ -121,7 +128,7 @@ def write_merged(parts: list[Part], out: Path) -> dict[str, Any]:
         summary = finish_pack(tmp, first.spec, run_id=str(first.manifest.get("run_id")),
                               model_name=str(first.manifest.get("shard", {}).get("model_name")),
                               model_config=first.config["model"], manifest=_manifest(parts), started=started,
-                              elapsed_s=elapsed)
+                              elapsed_s=elapsed, indexed=True)
         _copy_logs(parts, tmp)
         if out.exists():
             out.rmdir()  # only ever an empty directory (harness.merge.cli checks)

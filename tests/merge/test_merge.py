@@ -47,6 +47,9 @@ def test_three_parts_merge_into_the_single_jobs_pack(tmp_path):
     single = make_single(tmp_path)
     assert harness(["merge", str(pack.parent / (pack.name + ".parts"))]) == 0
     assert _records(pack) == _records(single)  # as sets: the order of the rows is the parts' order
+    for bench in ("mc", "gen"):  # the parts' hash indexes, joined, are the index a single job computes
+        index = lambda p: set((p / layout.RECORDS / f"{bench}.sha256").read_text().splitlines())  # noqa: E731
+        assert index(pack) == index(single) and len(index(pack)) == (7 if bench == "mc" else 4) * 2
     for name in (layout.SUMMARY, layout.RUNS, layout.SPEC, layout.MODEL):
         assert _json(pack, name) == _json(single, name), name
     merged, alone = _json(pack, layout.LMEVAL), _json(single, layout.LMEVAL)
