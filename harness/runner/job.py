@@ -4,7 +4,9 @@ records → stats → pack.
 Everything that can be checked without the model is checked first (config, model path, tokenizer, tasks,
 metrics, datasets) and every prompt is rendered; the engine then loads once and serves every benchmark and
 every run, while the scoring stage's workers score what it generates. Records append as they are scored, so
-a killed job started again with the same command continues where it stopped.
+a killed job started again with the same command continues where it stopped. With `run.shard=K/N` the job
+runs its slice of the samples into a part (harness.runner.shards) and the last part to finish merges the pack
+(harness.merge).
 """
 
 from __future__ import annotations
