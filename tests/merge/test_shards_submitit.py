@@ -104,6 +104,13 @@ def test_three_shards_on_submitit_one_killed_and_rerun_merge_into_the_single_job
         for name in ("summary.json", "runs.json"):
             assert json.loads((merged / name).read_text()) == json.loads((single / name).read_text()), name
         assert _lmeval(merged) == _lmeval(single)
+        manifests = [json.loads((p / "manifest.json").read_text()) for p in (merged, single)]
+        for key in ("run_id", "datasets", "settings"):
+            assert manifests[0][key] == manifests[1][key], key
+        engines = [{k: v for k, v in m["engine"].items() if k != "env"} for m in manifests]
+        assert engines[0] == engines[1] and manifests[0]["engine"]["env"].keys() == manifests[1]["engine"]["env"].keys()
+        assert set(manifests[0]["files"]) == set(manifests[1]["files"])
+        assert [m["part"] for m in manifests[0]["merged_from"]] == ["1/3", "2/3", "3/3"]
 
     code, out = _finish(_harness("verify", str(pack), "verify.seed=11", "verify.fraction=0.5", "verify.unsigned=true"))
     assert code == 0 and "PASS" in out, out[-3000:]
