@@ -9,7 +9,7 @@ $(STAMP): pyproject.toml scripts/setup_env.sh
 	bash scripts/setup_env.sh $(PY) $(VENV)
 	touch $(STAMP)
 
-.PHONY: setup demo test
+.PHONY: setup demo test docker-gpu
 setup: $(STAMP)
 
 demo: $(STAMP)
@@ -18,3 +18,8 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The GPU image (Dockerfile.gpu): vLLM's CUDA image + the harness, IFBench's rules, the agents environment.
+IMAGE ?= harness:gpu
+docker-gpu:
+	docker build -f Dockerfile.gpu -t $(IMAGE) .

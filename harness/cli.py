@@ -23,6 +23,7 @@ COMMANDS = {
     "history": ("harness.history.cli", "keep packs in a history (add, list, show): scores per night, for trends and baselines"),
     "nightly": ("harness.nightly.cli", "run the suite on the newest checkpoint, add it to the history, exit 1 on a regression"),
     "compare": ("harness.compare.cli", "compare two packs per benchmark: paired difference, 95% CI, improved/unchanged/regressed"),
+    "merge": ("harness.merge.cli", "join the parts of a sharded job (run.shard=K/N) into one evidence pack"),
 }
 
 USAGE = "usage: harness <command> [args…] [key=value overrides…]\n\ncommands:\n" + "\n".join(

@@ -139,6 +139,19 @@ class RunSettingsCfg(_Strict):
     generation_override: GenerationCfg = Field(default_factory=GenerationCfg)
     max_in_flight: int = Field(4096, ge=1)
     scoring_workers: int | None = Field(None, ge=0)
+    # "K/N": run the K-th of N deterministic slices of the suite's work into a part of the pack
+    # (harness.runner.shards); `harness merge` joins the N parts. null: the whole suite, one pack.
+    shard: str | None = None
+
+    @field_validator("shard", mode="before")
+    @classmethod
+    def _shard(cls, v: Any) -> str | None:
+        if v is None:
+            return None
+        from harness.runner.shards import parse_shard
+
+        k, n = parse_shard(str(v))
+        return f"{k}/{n}"
 
 
 class DataCfg(_Strict):

@@ -117,6 +117,8 @@ class RunSpec:
     run_id: str
     config: dict[str, Any] = field(repr=False)  # the resolved config, as recorded in the pack
     user_model: ModelSpec | None = None  # agent benchmarks' simulated user; None: the model under test's engine
+    shard: tuple[int, int] | None = None  # (K, N): this job runs the K-th of N slices into a part (out_dir)
+    pack_dir: Path | None = None  # a shard's whole pack, where the merge of its N parts goes
 
 
 def _cfg_file(group: str, choices: dict[str, str]) -> str:
@@ -194,6 +196,8 @@ def _model(m: ModelCfg, file: str) -> ModelSpec:
 def config_hash(resolved: dict[str, Any]) -> str:
     """Hash of what determines the results (not where they go)."""
     material = {k: v for k, v in resolved.items() if k not in ("out", "run_id", "results_dir", "hydra")}
+    if isinstance(material.get("run"), dict):  # every shard of a job names the same pack (run.shard is where, not what)
+        material["run"] = {k: v for k, v in material["run"].items() if k != "shard"}
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -245,11 +249,17 @@ def build_run_spec(cfg: DictConfig, choices: dict[str, str] | None = None) -> Ru
     out = Path(c.out or Path(c.results_dir) / run_id)
     if not out.is_absolute():
         out = Path.cwd() / out
+    shard, pack_dir = None, None
+    if run.shard:
+        from harness.runner.shards import parse_shard, part_dir
+
+        shard, pack_dir = parse_shard(run.shard), out
+        out = part_dir(pack_dir, *shard)
     return RunSpec(
         suite=suite.name, benchmarks=benchmarks, model=model, data=DataSpec(source=source, root=Path(root) if root else None, allow_unpinned=bool(c.data.allow_unpinned)),
         repeats=run.repeats, seed=run.seed, logprobs=run.logprobs, max_samples=run.max_samples, max_in_flight=run.max_in_flight,
         scoring_workers=_scoring_workers(run.scoring_workers), out_dir=out, judge_model=judge_model, run_id=run_id, config=resolved,
-        user_model=user_model,
+        user_model=user_model, shard=shard, pack_dir=pack_dir,
     )
 
 

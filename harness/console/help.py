@@ -36,7 +36,8 @@ COMMANDS: dict[str, CommandHelp] = {
                     (2, "bad input: a config, model path, dataset or pack, named with file and field")),
         examples=("harness run suite=sample model=default",
                   "harness run suite=global_common model=vllm model.path=/ckpt/k-model model.engine_args.tensor_parallel_size=8",
-                  "harness run suite=nia model=tiny +suite.only=[kmmlu] run.repeats=5 out=results/smoke"),
+                  "harness run suite=nia model=tiny +suite.only=[kmmlu] run.repeats=5 out=results/smoke",
+                  "harness run -m suite=global_common model=vllm model.path=/ckpt/k run.shard=1/4,2/4,3/4,4/4 hydra/launcher=slurm"),
     ),
     "verify": CommandHelp(
         summary="Re-run a random subset of an evidence pack with its recorded seeds and give a PASS/FAIL verdict.",
@@ -136,6 +137,16 @@ COMMANDS: dict[str, CommandHelp] = {
         examples=("harness compare results/night-41 results/night-42",
                   "harness compare 3f2a9c1e0b7d results/night-42 compare.threshold=2 compare.out=compare.json"),
         notes=("A and B are pack directories or entry ids of the history (`harness history list`).",),
+    ),
+    "merge": CommandHelp(
+        summary="Join the parts of a sharded job (`harness run … run.shard=K/N`) into one evidence pack, after checking "
+                "that they come from one config, model and data revision and hold every sample-run once (docs/cluster.md).",
+        usage="harness merge PART_DIR… [out=PACK]\n"
+              "       harness merge results/<run_id>.parts [out=PACK]",
+        config="",
+        exit_codes=((0, "the pack was written, or is merged from these parts already"),
+                    (2, "the parts do not make one pack (each refusal names the part), or out= holds files")),
+        examples=("harness merge results/global_common-k-model-1a2b3c4d.parts",),
     ),
 }
 

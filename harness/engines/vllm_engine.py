@@ -23,6 +23,11 @@ from harness.engines.base import (
 from harness.engines.tokens import encode, encode_pair, render_chat
 
 
+# Names vLLM itself sets in the environment with a fresh random value in every process: they say nothing about
+# the setup, and recording them made two runs of the same job (or a job and its merged shards) differ.
+_PER_PROCESS_ENV = {"VLLM_DIST_IDENT", "VLLM_OBJECT_STORAGE_SHM_BUFFER_NAME"}
+
+
 class VLLMEngine:
     name = "vllm"
 
@@ -181,7 +186,7 @@ class VLLMEngine:
             "engine_args": self.engine_args,
             "dtype": self._dtype(),
             "batch_invariant": self.batch_invariant,
-            "env": {k: v for k, v in os.environ.items() if k.startswith("VLLM_")},
+            "env": {k: v for k, v in os.environ.items() if k.startswith("VLLM_") and k not in _PER_PROCESS_ENV},
             "max_model_len": self.max_model_len,
         }
 

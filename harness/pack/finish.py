@@ -36,13 +36,16 @@ def write_index(store: RecordStore, benchmark: str) -> list:
 
 
 def finish_pack(out: Path, spec_doc: dict[str, Any], *, run_id: str, model_name: str, model_config: dict[str, Any],
-                manifest: dict[str, Any], started: float | None = None) -> dict[str, Any]:
-    """Write spec.json, the hash indexes, runs.json, summary.json, lmeval_results.json and the manifest."""
+                manifest: dict[str, Any], started: float | None = None, elapsed_s: float | None = None,
+                indexed: bool = False) -> dict[str, Any]:
+    """Write spec.json, the hash indexes, runs.json, summary.json, lmeval_results.json and the manifest.
+    `indexed`: the hash indexes are there already (a merge joins its parts' checked indexes; a record's hash
+    does not depend on where it sits), so scores are read from the rows alone, without the tokens."""
     store, repeats = RecordStore(out), int(spec_doc["repeats"])
     write_json(out / layout.SPEC, spec_doc)
     runs, summary, rows = {}, {}, {}
     for name, meta in spec_doc["benchmarks"].items():
-        rows[name] = write_index(store, name)
+        rows[name] = score_rows(store.iter_rows(name)) if indexed else write_index(store, name)
         runs[name] = run_metrics(rows[name], repeats)
         summary[name] = benchmark_summary(rows[name], metric_key=meta["metric"], repeats=repeats, n_samples=meta["n_samples"], area=meta["area"])
     write_json(out / layout.RUNS, {"schema_version": layout.PACK_SCHEMA_VERSION, "benchmarks": runs})
@@ -50,7 +53,7 @@ def finish_pack(out: Path, spec_doc: dict[str, Any], *, run_id: str, model_name:
                    "repeats": repeats, "benchmarks": summary}
     write_json(out / layout.SUMMARY, summary_doc)
     write_json(out / layout.LMEVAL, lmeval_results(spec_doc, rows, model=model_config, run_id=run_id, started=started,
-                                                   elapsed_s=None if started is None else time.time() - started,
+                                                   elapsed_s=elapsed_s if elapsed_s is not None or started is None else time.time() - started,
                                                    versions=package_versions()))
     write_manifest(out, run_id=run_id, **manifest)
     return summary_doc

@@ -16,9 +16,10 @@ LMEVAL = "lmeval_results.json"  # the same scores in lm-eval's results format
 MANIFEST = "manifest.json"  # sha256 of every file above, environment, settings
 VERIFICATION = "verification"  # verification/<timestamp>.json|md, written by `harness verify`
 LOGS = "logs"  # logs/run-<time>-<pid>.log: what engines and libraries printed, tracebacks (not evidence)
+SHARD = "shard.json"  # a part's slice (run.shard=K/N): its index, count and samples (harness.runner.shards)
 
 # Everything a pack directory may hold; a directory with anything else is not a pack (never written into).
-PACK_ENTRIES = {CONFIG, SPEC, MODEL, RECORDS, PROMPTS, RUNS, SUMMARY, LMEVAL, MANIFEST, VERIFICATION, LOGS,
+PACK_ENTRIES = {CONFIG, SPEC, MODEL, RECORDS, PROMPTS, RUNS, SUMMARY, LMEVAL, MANIFEST, VERIFICATION, LOGS, SHARD, SHARD + ".tmp",
                 CONFIG + ".tmp", SPEC + ".tmp", MODEL + ".tmp", RUNS + ".tmp", SUMMARY + ".tmp", LMEVAL + ".tmp", MANIFEST + ".tmp"}
 
 # Not covered by the manifest: the manifest itself, what verifiers add later, and logs (written to the end).

@@ -58,6 +58,10 @@ def run_one(cfg: DictConfig, choices: dict[str, str], *, verbose: bool = False, 
             paragraph = crash_paragraph("run", err, ui.log_path)
             ui.err.print(paragraph, markup=False, highlight=False)
             return Fate(1, paragraph, str(spec.out_dir))
+        if "part" in summary:  # a shard: its part is done; the pack once the last part merged it
+            pack = summary["pack"] or summary["part_dir"]
+            ui.out.print(f"{'evidence pack' if summary['pack'] else 'part'}: {pack}", markup=False, highlight=False)
+            return Fate(0, "finished", pack)
         if say_table:
             from harness.console.table import print_summary
 

@@ -4,7 +4,9 @@ records → stats → pack.
 Everything that can be checked without the model is checked first (config, model path, tokenizer, tasks,
 metrics, datasets) and every prompt is rendered; the engine then loads once and serves every benchmark and
 every run, while the scoring stage's workers score what it generates. Records append as they are scored, so
-a killed job started again with the same command continues where it stopped.
+a killed job started again with the same command continues where it stopped. With `run.shard=K/N` the job
+runs its slice of the samples into a part (harness.runner.shards) and the last part to finish merges the pack
+(harness.merge).
 """
 
 from __future__ import annotations
@@ -113,6 +115,8 @@ def run_job(spec: RunSpec, ui: Any = None) -> dict[str, Any]:
     if finished is not None:  # the same command again on a complete pack: report, touch nothing
         ui.say(f"{spec.out_dir} is complete already: nothing to run")
         return finished
+    if spec.shard is not None and _part_finished(spec.out_dir):  # a complete part: only the merge may be left
+        return _after_part(spec, ui)
 
     # 2. Samples (prompts rendered with the model's tokenizer), then the scoring stage's workers, then the engine.
     from harness.console.progress import RunProgress
@@ -123,6 +127,8 @@ def run_job(spec: RunSpec, ui: Any = None) -> dict[str, Any]:
     renderer = TokenizerChat.for_model(spec.model)
     samples = build_samples(benchmarks, renderer, spec.max_samples)
     bench_meta = {name: _bench_meta(b, len(samples[name]), judge_name, user_name) for name, b in benchmarks.items()}
+    if spec.shard is not None:  # this job's slice only; spec.json still describes the whole suite
+        samples = _slice(spec, samples)
     by_id = {name: {s.sample_id: s for s in ss} for name, ss in samples.items()}
     with ScoringStage(benchmarks, by_id, workers=spec.scoring_workers, count_tokens=renderer.count_tokens if renderer else None) as stage:
         ui.say(f"starting the {spec.model.engine} engine on {spec.model.path or spec.model.name}…")
@@ -160,8 +166,37 @@ def run_job(spec: RunSpec, ui: Any = None) -> dict[str, Any]:
             if user_engine is not None:
                 user_engine.close()
 
-    # 3. Scores from the records, then the manifest over everything.
+    # 3. Scores from the records, then the manifest over everything (a part: its records' index and manifest,
+    # then the merge if every part is there).
+    if spec.shard is not None:
+        finish_part(spec, _spec_doc(spec, bench_meta), _manifest_sections(spec, engine_info, [u.to_dict() for u in resolver.used]),
+                    started=started)
+        return _after_part(spec, ui)
     return finish_pack(spec, bench_meta, engine_info, [u.to_dict() for u in resolver.used], started=started)
+
+
+def _slice(spec: RunSpec, samples: dict[str, list]) -> dict[str, list]:
+    from harness.runner.shards import assign, claim_shard_file, shard_doc
+
+    k, n = spec.shard
+    mine = assign({name: [s.sample_id for s in ss] for name, ss in samples.items()}, k, n)
+    claim_shard_file(spec.out_dir, shard_doc(k, n, spec.run_id, spec.pack_dir, mine))
+    keep = {name: set(ids) for name, ids in mine.items()}
+    return {name: [s for s in ss if s.sample_id in keep[name]] for name, ss in samples.items()}
+
+
+def _part_finished(part: Path) -> bool:
+    return (part / layout.MANIFEST).exists() and (part / layout.SHARD).exists()
+
+
+def _after_part(spec: RunSpec, ui: Any) -> dict[str, Any]:
+    """A part is done: merge the pack if every part is (the last shard to finish does it), and say so."""
+    from harness.merge.auto import merge_when_complete
+
+    k, n = spec.shard
+    ui.say(f"part {k}/{n} complete: {spec.out_dir}")
+    merged = merge_when_complete(spec.pack_dir, n, ui.say)
+    return {"part": f"{k}/{n}", "part_dir": str(spec.out_dir), "pack": str(spec.pack_dir) if merged else None}
 
 
 def _bench_meta(bench: Any, n_samples: int, judge_name: str, user_name: str) -> dict[str, Any]:
@@ -190,10 +225,37 @@ def _finished_summary(spec: RunSpec, done: dict[str, set]) -> dict[str, Any] | N
     return json.loads((out / layout.SUMMARY).read_text())
 
 
+def _spec_doc(spec: RunSpec, bench_meta: dict[str, Any]) -> dict[str, Any]:
+    return {"schema_version": layout.PACK_SCHEMA_VERSION, "suite": spec.suite, "repeats": spec.repeats, "seed": spec.seed,
+            "max_samples": spec.max_samples, "run_seeds": [run_seed(spec.seed, r) for r in range(spec.repeats)], "benchmarks": bench_meta}
+
+
+def _manifest_sections(spec: RunSpec, engine_info: dict, datasets: list[dict]) -> dict[str, Any]:
+    from harness.engines.parallel import parallelism
+
+    settings = {"repeats": spec.repeats, "seed": spec.seed, "logprobs": spec.logprobs, "max_samples": spec.max_samples,
+                "data_source": spec.data.source, "parallelism": parallelism(spec.model)}
+    if spec.shard is not None:
+        settings["shard"] = "{}/{}".format(*spec.shard)
+    return {"engine": engine_info, "datasets": datasets, "settings": settings}
+
+
 def finish_pack(spec: RunSpec, bench_meta: dict[str, Any], engine_info: dict, datasets: list[dict], started: float | None = None) -> dict[str, Any]:
-    spec_doc = {"schema_version": layout.PACK_SCHEMA_VERSION, "suite": spec.suite, "repeats": spec.repeats, "seed": spec.seed,
-                "max_samples": spec.max_samples, "run_seeds": [run_seed(spec.seed, r) for r in range(spec.repeats)], "benchmarks": bench_meta}
-    manifest = {"engine": engine_info, "datasets": datasets, "settings": {"repeats": spec.repeats, "seed": spec.seed, "logprobs": spec.logprobs,
-                                                                          "max_samples": spec.max_samples, "data_source": spec.data.source}}
-    return pack_finish(spec.out_dir, spec_doc, run_id=spec.run_id, model_name=spec.model.name, model_config=spec.config["model"],
-                       manifest=manifest, started=started)
+    return pack_finish(spec.out_dir, _spec_doc(spec, bench_meta), run_id=spec.run_id, model_name=spec.model.name,
+                       model_config=spec.config["model"], manifest=_manifest_sections(spec, engine_info, datasets), started=started)
+
+
+def finish_part(spec: RunSpec, spec_doc: dict[str, Any], manifest: dict[str, Any], started: float) -> None:
+    """A part's end: spec.json (the whole suite's, as a single job writes it), each benchmark's per-record hash
+    index, and the manifest over them and shard.json. Scores are the merged pack's."""
+    from harness.pack.finish import write_index
+    from harness.pack.manifest import write_manifest
+
+    store = RecordStore(spec.out_dir)
+    _write_json(spec.out_dir / layout.SPEC, spec_doc)
+    (spec.out_dir / layout.RECORDS).mkdir(exist_ok=True)  # a slice may hold no sample of some benchmark
+    for name in spec_doc["benchmarks"]:
+        write_index(store, name)
+    k, n = spec.shard
+    part = {"index": k, "count": n, "started": started, "finished": time.time(), "model_name": spec.model.name}
+    write_manifest(spec.out_dir, run_id=spec.run_id, shard=part, **manifest)
