@@ -6,8 +6,10 @@ PY=${1:-python3}
 if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi nanum; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   if command -v apt-get >/dev/null 2>&1; then
-    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-nanum >/dev/null \
-      || echo "setup: could not install chromium and fonts-nanum with apt-get; the report's browser tests need them" >&2
+    APT_OK=1
+    $SUDO apt-get update -qq || APT_OK=0
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-nanum >/dev/null || APT_OK=0
+    [ "$APT_OK" = 1 ] || echo "setup: could not install chromium and fonts-nanum with apt-get; the report's browser tests need them" >&2
   else
     echo "setup: no apt-get: install Chromium (or set HARNESS_CHROMIUM) and a Hangul font for the report's browser tests" >&2
   fi
