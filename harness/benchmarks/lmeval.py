@@ -134,16 +134,26 @@ class LmEvalBenchmark:
         return RequestSolver(self.spec, base_seed=base_seed, logprobs=logprobs, max_in_flight=max_in_flight)
 
     def describe(self) -> dict[str, Any]:
-        from lm_eval.utils import handle_non_serializable
-
         tasks = {}
         for name, t in self.tasks.items():
-            config = json.loads(json.dumps(dict(t.dump_config()), default=handle_non_serializable))
+            config = json.loads(json.dumps(dict(t.dump_config()), default=stable_repr))
             tasks[name] = {"version": (t.config.metadata or {}).get("version"), "num_fewshot": config.get("num_fewshot") or 0,
                            "higher_is_better": dict(t.higher_is_better()), "n_docs": len(t.eval_docs), "config": config}
         return {"kind": self.kind, "rerunnable": self.rerunnable, "settings_per_call": False,
                 "task_versions": {n: v["version"] for n, v in tasks.items()}, "lmeval": {"tasks": tasks},
                 "scorer": {"name": self.scorer.name, "version": self.scorer.version}, "answer": self.spec.answer}
+
+
+def stable_repr(obj: Any) -> Any:
+    """A task config's non-JSON values as the same text in every process. lm-eval's own handler writes
+    functions as "<function f at 0x7f…>", an address that changes per process: two runs of one job would
+    then record different spec.json and lm-eval results, and two nights of a suite would compare as run
+    differently. A function is named by its module and qualified name instead."""
+    from lm_eval.utils import handle_non_serializable
+
+    if callable(obj) and hasattr(obj, "__qualname__"):
+        return f"<function {getattr(obj, '__module__', None) or '?'}.{obj.__qualname__}>"
+    return handle_non_serializable(obj)
 
 
 def _request(inst: Any) -> Request:

@@ -4,9 +4,25 @@ Each difference is one human-readable line."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from harness.compare.packs import BenchmarkItems, PackInfo
+
+# Packs written before harness.benchmarks.lmeval.stable_repr show a task's functions with their address in
+# that process ("<function f at 0x7f…>"), later ones by module ("<function utils.f>"): compared by the
+# function's name, so neither an address nor the upgrade between the two reads as a changed task.
+_FUNCTION = re.compile(r"<function (?:[^\s<>]*\.)?([^\s.<>]+)(?: at 0x[0-9a-f]+)?>")
+
+
+def _no_addresses(x: Any) -> Any:
+    if isinstance(x, str):
+        return _FUNCTION.sub(r"<function \1>", x)
+    if isinstance(x, dict):
+        return {k: _no_addresses(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_no_addresses(v) for v in x]
+    return x
 
 # spec.json fields of a benchmark that must match for its scores to be comparable
 _FIELDS = ("task", "metric", "task_versions", "scorer", "judge", "answer", "kind")
@@ -56,8 +72,8 @@ def benchmark_differences(name: str, ma: dict[str, Any], mb: dict[str, Any]) -> 
     for task in sorted(set(ta) & set(tb)):
         if ta[task].get("num_fewshot") != tb[task].get("num_fewshot"):
             out.append(f"{name}: task {task} num_fewshot {_show(ta[task].get('num_fewshot'))} vs {_show(tb[task].get('num_fewshot'))}")
-        ca = {k: v for k, v in (ta[task].get("config") or {}).items() if k not in ("metadata", "num_fewshot")}
-        cb = {k: v for k, v in (tb[task].get("config") or {}).items() if k not in ("metadata", "num_fewshot")}
+        ca = {k: _no_addresses(v) for k, v in (ta[task].get("config") or {}).items() if k not in ("metadata", "num_fewshot")}
+        cb = {k: _no_addresses(v) for k, v in (tb[task].get("config") or {}).items() if k not in ("metadata", "num_fewshot")}
         changed = sorted(k for k in set(ca) | set(cb) if ca.get(k) != cb.get(k))
         if changed:
             out.append(f"{name}: task {task} config differs in {', '.join(changed[:8])}")

@@ -116,3 +116,33 @@ def test_compare_never_imports_an_engine_or_lm_eval(make_pack):
             "bad = [m for m in ('vllm', 'lm_eval', 'torch', 'transformers') if m in sys.modules]; print(bad); sys.exit(bool(bad))")
     res = subprocess.run([sys.executable, "-c", code, str(a)], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def _task_config(pack, doc_to_text):
+    spec = json.loads((pack / "spec.json").read_text())
+    spec["benchmarks"]["kb"]["lmeval"] = {"tasks": {"kb": {"num_fewshot": 0, "config": {"task": "kb", "doc_to_text": doc_to_text}}}}
+    (pack / "spec.json").write_text(json.dumps(spec))
+
+
+def test_a_task_function_is_compared_by_name_not_by_its_address_in_that_process(make_pack):
+    """Packs written before stable_repr named a task's functions with their address in that process."""
+    base = _base()
+    a, b, c = make_pack("a", {"kb": base}), make_pack("b", {"kb": base}), make_pack("c", {"kb": base})
+    _task_config(a, "<function doc_to_text at 0x7f90e4c3380>")
+    _task_config(b, "<function utils.doc_to_text>")  # the same function as written now
+    _task_config(c, "<function utils.doc_to_text_cot>")  # another function
+    assert compare_packs(a, b).differences == []
+    with pytest.raises(RecordError) as err:
+        compare_packs(a, c)
+    assert "task kb config differs in doc_to_text" in str(err.value)
+
+
+def test_task_configs_are_recorded_the_same_in_every_process():
+    import subprocess
+    import sys
+
+    code = ("import json; from harness.benchmarks.lmeval import stable_repr; import harness.scorers.answers as m; "
+            "print(json.dumps({'f': m.__dict__[sorted(k for k, v in m.__dict__.items() if callable(v) and hasattr(v, '__qualname__'))[0]], "
+            "'g': json.dumps}, default=stable_repr))")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout for _ in range(2)}
+    assert len(outs) == 1 and " at 0x" not in outs.pop()
