@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.errors import ConfigError
-from harness.paths import CONFIG_DIR, REPO_ROOT
+from harness.paths import CONFIG_DIR
 
 USAGE = "usage: harness report PACK… [out=DIR] [scores=DIR] [trend=true history.location=PATH_OR_URL] [suite=NAME] [threshold=POINTS]"
 
@@ -13,7 +13,7 @@ USAGE = "usage: harness report PACK… [out=DIR] [scores=DIR] [trend=true histor
 def default_out(packs: list[Path]) -> Path:
     from harness.report.site import slug
 
-    base = REPO_ROOT / "results" / "reports"
+    base = Path("results") / "reports"  # beside the packs, as `harness run` puts them (results_dir=results)
     if not packs:
         return base / "scores"
     name = packs[0].name if len(packs) == 1 else f"{packs[0].name}-vs-{len(packs) - 1}-more"
@@ -31,7 +31,7 @@ def main(argv: list[str]) -> int:
     if unknown:
         raise ConfigError(f"unknown flag {unknown[0]}; {USAGE}")
     cfg = validated("report", overrides, ReportCfg, {"history": str(CONFIG_DIR / "history" / "default.yaml")})
-    out = Path(cfg["out"]).expanduser().resolve() if cfg["out"] else default_out(packs)
+    out = (Path(cfg["out"]).expanduser() if cfg["out"] else default_out(packs)).resolve()
     site = build(packs, out, scores=Path(cfg["scores"]).expanduser() if cfg["scores"] else None, history=cfg["history"]["location"] if cfg["trend"] else None,
                  suite=cfg["suite"], threshold=cfg["threshold"], chunk_size=cfg["chunk_size"], page_size=cfg["page_size"])
     print(f"report: {site.index}")

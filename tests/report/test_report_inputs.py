@@ -122,3 +122,10 @@ def test_the_report_never_imports_an_engine_or_lm_eval():
             "print(bad); sys.exit(1 if bad else 0)")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_without_out_the_site_goes_beside_the_packs_under_results(small_pack, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", str(small_pack)]) == 0
+    index = tmp_path / "results" / "reports" / small_pack.name / "index.html"
+    assert index.is_file() and f"report: {index}" in capsys.readouterr().out
