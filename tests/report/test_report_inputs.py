@@ -129,3 +129,36 @@ def test_without_out_the_site_goes_beside_the_packs_under_results(small_pack, tm
     assert main(["report", str(small_pack)]) == 0
     index = tmp_path / "results" / "reports" / small_pack.name / "index.html"
     assert index.is_file() and f"report: {index}" in capsys.readouterr().out
+
+
+def test_a_diverged_triple_is_shown_with_its_token_and_margins_and_flags_its_sample(small_pack, tmp_path):
+    """A verdict as `harness verify` writes it (report schema 2), with one triple the re-run did not reproduce."""
+    import shutil
+
+    pack = tmp_path / "pack"
+    shutil.copytree(small_pack, pack)
+    from harness.pack.hashing import sha256_file
+
+    triple = {"benchmark": "gen", "sample_id": "gen/7", "run": 1, "score_identical": False,
+              "divergence": {"kind": "unexplained", "position": 3, "recorded_token": 1234, "rerun_token": 987,
+                             "margin_recorded": 2.5, "margin_rerun": 1.75, "detail": "teacher-forced: log-prob off by 3.1"}}
+    same = {"benchmark": "gen", "sample_id": "gen/8", "run": 0, "score_identical": True, "divergence": {"kind": "identical"}}
+    verdict = {"schema_version": 2, "created": "2026-12-03T10:00:00+00:00", "verdict": "FAIL", "pack": "p", "reasons": ["1 unexplained"],
+               "manifest_sha256": sha256_file(pack / "manifest.json"), "verifier": {"seed": 5, "fraction": 0.05, "samples": None},
+               "counts": {"identical": 1, "unexplained": 1}, "triples": [triple, same],
+               "signature": {"key_id": "abc123", "public_key": "x"}}
+    (pack / "verification").mkdir()
+    (pack / "verification" / "20261203T100000Z.json").write_text(json.dumps(verdict))
+    assert main(["report", str(pack), f"out={tmp_path / 'site'}"]) == 0
+    site = tmp_path / "site"
+    html = next(site.glob("pack-*.html")).read_text()
+    table = html.split('class="divergences"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 2  # the header and the one diverged triple, not the identical one
+    for shown in ("gen/7", "unexplained", "1234 → 987", "2.500, 1.750", "changed", "teacher-forced: log-prob off by 3.1"):
+        assert shown in table, shown
+    assert 'class="badge FAIL" id="verification-status">FAIL<' in html and "abc123" in html
+    rows = {r[0]: r[1] for r in _index(site, "gen")["rows"]}
+    from harness.report.samples import DIVERGED
+
+    assert rows["gen/7"] & DIVERGED and not rows["gen/8"] & DIVERGED
+    assert sum(bool(f & DIVERGED) for f in rows.values()) == 1
